@@ -1,0 +1,213 @@
+//! Object storage: one small interface, a local-folder backend and an S3 backend.
+//!
+//! The rest of the console never talks to a backend directly: it goes through
+//! [`crate::artifacts::ArtifactStore`], which builds every key from a [`Scope`].
+
+pub mod keys;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+
+pub use keys::{
+    ArtifactKey, ArtifactKind, ArtifactName, KeyError, KeyPrefix, ObjectKey, ProjectId, RunId,
+    Scope, ScopePrefix, TenantId,
+};
+
+/// A stream of bytes read from, or written to, the store.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, StorageError>> + Send>>;
+
+/// What can go wrong talking to a store. Messages never hold credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The object does not exist (its own outcome, not a failure of the store).
+    #[error("no object at {0}")]
+    NotFound(String),
+    /// The requested byte range lies outside the object.
+    #[error("range not satisfiable for an object of {size} bytes")]
+    RangeNotSatisfiable { size: u64 },
+    /// The key or prefix was refused before anything was sent.
+    #[error(transparent)]
+    InvalidKey(#[from] KeyError),
+    /// The store could not be reached or answered with a server error.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// The store refused the request (credentials, permissions, bad request).
+    #[error("the store refused the request: {0}")]
+    Refused(String),
+    /// A local file system error.
+    #[error("local storage error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Size, type and version facts about one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// The full key as stored (it may not follow the artifact layout).
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Entity tag without quotes, when the backend has one.
+    pub etag: Option<String>,
+    /// Last modification time.
+    pub last_modified: Option<DateTime<Utc>>,
+    /// The stored content type, when the backend records one.
+    pub content_type: Option<String>,
+}
+
+/// An inclusive byte range, as in an HTTP `Range: bytes=start-end` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From `start` to `end` inclusive (`end` past the object is clamped).
+    FromTo { start: u64, end: u64 },
+    /// From `start` to the end of the object.
+    From { start: u64 },
+    /// The last `len` bytes.
+    Suffix { len: u64 },
+}
+
+/// An object being read: its facts, the range actually served, and its bytes.
+pub struct GetObject {
+    pub meta: ObjectMeta,
+    /// The inclusive range of the body within the object; `None` for the whole object.
+    pub range: Option<(u64, u64)>,
+    pub body: ByteStream,
+}
+
+/// One page of a listing request.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    /// Only keys starting with this prefix (plain string prefix, as S3 does).
+    pub prefix: KeyPrefix,
+    /// Roll keys up at the next `/` after the prefix into common prefixes.
+    pub delimited: bool,
+    /// Only entries that sort strictly after this key. A common prefix `P` counts as
+    /// already listed when `start_after` starts with `P`.
+    pub start_after: Option<String>,
+    /// At most this many entries (objects and common prefixes together), 1..=1000.
+    pub max_entries: usize,
+}
+
+/// An entry of a listing: an object, or a common prefix when the listing is delimited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListEntry {
+    Object(ObjectMeta),
+    Prefix(String),
+}
+
+impl ListEntry {
+    /// The key or the common prefix, which is what listings sort by.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Object(meta) => &meta.key,
+            Self::Prefix(prefix) => prefix,
+        }
+    }
+}
+
+/// A page of entries in lexicographic (byte) order of their full key.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub entries: Vec<ListEntry>,
+    /// Pass as `start_after` to get the next page; `None` when this was the last one.
+    pub next_start_after: Option<String>,
+}
+
+/// How much is stored under a prefix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Current objects: what a reader sees.
+    pub objects: u64,
+    pub bytes: u64,
+    /// Older versions kept by a versioned bucket.
+    pub noncurrent_versions: u64,
+    pub noncurrent_bytes: u64,
+    /// Delete markers on a versioned bucket.
+    pub delete_markers: u64,
+    /// Multipart uploads started and never completed or aborted.
+    pub incomplete_uploads: u64,
+}
+
+/// One key the store failed to remove during a purge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeFailure {
+    pub key: String,
+    pub version_id: Option<String>,
+    pub message: String,
+}
+
+/// What a purge removed, and what it could not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Current objects removed.
+    pub objects: u64,
+    pub bytes: u64,
+    /// Noncurrent versions removed (versioned buckets).
+    pub versions: u64,
+    /// Delete markers removed (versioned buckets).
+    pub delete_markers: u64,
+    /// Incomplete multipart uploads aborted.
+    pub uploads_aborted: u64,
+    /// Keys that could not be removed; a purge with failures is not complete.
+    pub failures: Vec<PurgeFailure>,
+}
+
+impl PurgeReport {
+    /// Whether everything found was removed.
+    pub fn is_complete(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The backend-agnostic interface every store implements; one contract test suite runs
+/// against each backend.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    /// A short description for people and logs, e.g. `local folder ./data/artifacts`
+    /// or `S3 bucket crawls at https://…`; never a credential.
+    fn describe(&self) -> String;
+
+    /// Stores an object. The object becomes visible only when it is complete.
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: ByteStream,
+        content_type: &str,
+    ) -> Result<ObjectMeta, StorageError>;
+
+    /// Reads an object, or part of it, as a stream.
+    async fn get(
+        &self,
+        key: &ObjectKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError>;
+
+    /// Facts about an object without reading it.
+    async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError>;
+
+    /// Removes one object; removing a missing object is not an error.
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
+
+    /// One page of a listing, in lexicographic order of the full key.
+    async fn list(&self, request: &ListRequest) -> Result<ListPage, StorageError>;
+
+    /// Counts what is stored under a prefix, walking every key under it.
+    async fn usage(&self, prefix: &KeyPrefix) -> Result<Usage, StorageError>;
+
+    /// Removes everything under a scope's prefix: current objects, every version and
+    /// delete marker, and incomplete multipart uploads. Listing streams into deletion,
+    /// so memory stays flat however many objects the scope holds.
+    async fn purge(&self, prefix: &ScopePrefix) -> Result<PurgeReport, StorageError>;
+
+    /// Whether the store answers at all (for readiness checks).
+    async fn check(&self) -> Result<(), StorageError>;
+}
+
+/// Wraps bytes held in memory as a [`ByteStream`].
+pub fn bytes_stream(data: impl Into<Bytes>) -> ByteStream {
+    let data = data.into();
+    Box::pin(futures_util::stream::once(async move { Ok(data) }))
+}
