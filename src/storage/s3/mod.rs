@@ -336,7 +336,7 @@ impl ObjectStore for S3Store {
 
     async fn list(&self, request: &ListRequest) -> Result<ListPage, StorageError> {
         let max = request.max_entries.clamp(1, 1000);
-        // One more than asked, to know whether another page follows.
+        // One more than asked, so that a page that ends the listing usually says so.
         let max_keys = u16::try_from((max + 1).min(1000)).unwrap_or(1000);
         let start_after = request.start_after.as_deref();
         let mut entries: Vec<ListEntry> = Vec::new();
@@ -349,11 +349,13 @@ impl ObjectStore for S3Store {
             token = response
                 .next_continuation_token
                 .filter(|_| response.is_truncated);
-            if entries.len() > max || token.is_none() {
+            if entries.len() >= max || token.is_none() {
                 break;
             }
         }
-        let more = entries.len() > max;
+        // A full page with a continuation token has more behind it: the entries the
+        // cursor filters out can only come first, never on a later page.
+        let more = entries.len() > max || (entries.len() == max && token.is_some());
         entries.truncate(max);
         let next_start_after = more
             .then(|| entries.last().map(|e| e.name().to_owned()))
