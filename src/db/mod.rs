@@ -160,9 +160,9 @@ fn pool_options(dialect: Dialect) -> AnyPoolOptions {
                 // WAL lets readers work while one writer appends; the busy timeout
                 // makes concurrent writers (other processes too) wait for each other
                 // instead of failing with "database is locked".
-                conn.execute("PRAGMA journal_mode = WAL").await?;
                 conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
                     .await?;
+                conn.execute("PRAGMA journal_mode = WAL").await?;
                 Ok(())
             })
         }),
