@@ -108,7 +108,18 @@ impl Db {
     /// that run, not only the failing one.
     pub async fn migrate_with(&self, migrator: &Migrator) -> Result<(), DbError> {
         match self.dialect {
-            Dialect::Postgres => migrator.run(&self.pool).await?,
+            Dialect::Postgres => {
+                let mut conn = self.pool.acquire().await?;
+                let result = migrator.run(&mut *conn).await;
+                if result.is_err() {
+                    // sqlx keeps its session-level advisory lock when a migration
+                    // fails; back in the pool, that connection would make the next
+                    // migration (of this process or any other) wait for ever. Ending
+                    // the session releases the lock.
+                    let _ = conn.detach().close().await;
+                }
+                result?;
+            }
             Dialect::Sqlite => {
                 let mut tx = self.begin_write().await?;
                 migrator.run(&mut *tx).await?;
