@@ -1,3 +1,5 @@
 //! Shared set-up for the integration tests.
 
+pub mod app;
+pub mod browser;
 pub mod db;
