@@ -97,20 +97,24 @@ pub fn empty_store(settings: &StorageSettings, described: &str) -> EmptyState {
         format!("The console is looking in the {described} and finds no tenants/ folder in it."),
         "Point it at the folder or bucket the SaaS writes to, then restart it:".to_owned(),
     ];
-    if let StorageSettings::Local { .. } = settings {
-        lines.push(
-            "for a folder, set ARTIFACTS_DIR to the folder that holds tenants/; \
-             for a bucket, set USE_S3=true with S3_BUCKET, S3_ENDPOINT_URL, \
-             S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY."
-                .to_owned(),
-        );
-    } else {
-        lines.push(
-            "check S3_BUCKET and S3_ENDPOINT_URL: the SaaS writes under tenants/{org}/ \
-             in that bucket."
-                .to_owned(),
-        );
-    }
+    lines.push(
+        match settings {
+            StorageSettings::Local { .. } => {
+                "This is a local folder: set ARTIFACTS_DIR to the folder that holds tenants/."
+            }
+            StorageSettings::S3(_) => {
+                "This is a bucket: check S3_BUCKET and S3_ENDPOINT_URL; the SaaS writes under \
+             tenants/{org}/ in it."
+            }
+        }
+        .to_owned(),
+    );
+    lines.push(
+        "Folder: ARTIFACTS_DIR=/path/to/artifacts. Bucket: USE_S3=true with S3_BUCKET, \
+         S3_ENDPOINT_URL, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (S3_REGION defaults \
+         to auto)."
+            .to_owned(),
+    );
     lines.push("To look around first, fill this empty store with demo data:".to_owned());
     EmptyState {
         title: "No tenants yet".to_owned(),

@@ -25,7 +25,7 @@ use super::range;
 use crate::storage::{ArtifactKey, ObjectMeta};
 
 /// Width of every preview, in pixels.
-pub const WIDTH: u32 = 320;
+pub const WIDTH: u32 = 240;
 /// The preview shows at most this much height per unit of width (the top of the page).
 const MAX_ASPECT: f64 = 1.25;
 /// Originals larger than this are not decoded (a preview is not worth the memory).
@@ -228,7 +228,14 @@ fn draw(original: &[u8]) -> Result<Bytes, WebError> {
 
     let top = top_of_page(&image);
     let small = top.thumbnail(WIDTH, (f64::from(WIDTH) * MAX_ASPECT) as u32);
-    let small = DynamicImage::ImageRgb8(small.into_rgb8());
+    let mut small = small.into_rgb8();
+    // Eight levels per channel are plenty at this size, and make the PNG several times
+    // smaller than full colour (downscaled text is mostly noise to the encoder).
+    for value in small.iter_mut() {
+        let level = *value & 0xE0;
+        *value = level | (level >> 3) | (level >> 6);
+    }
+    let small = DynamicImage::ImageRgb8(small);
     let mut png = Vec::new();
     let encoder = PngEncoder::new_with_quality(
         Cursor::new(&mut png),
@@ -269,7 +276,7 @@ mod tests {
         let decoded = image::load_from_memory(&preview).expect("decode");
 
         assert_eq!(decoded.width(), WIDTH);
-        assert_eq!(decoded.height(), 400);
+        assert_eq!(decoded.height(), 300);
     }
 
     #[test]

@@ -83,7 +83,7 @@ async fn a_real_browser_shows_thumbnails_plays_and_seeks_the_video_and_compares_
         .collect();
     assert_eq!(widths.len(), 4);
     assert!(
-        widths.iter().all(|&w| w == 320),
+        widths.iter().all(|&w| w == 240),
         "thumbnails decoded: {widths:?}"
     );
     assert_eq!(video["what"], "seeked", "{video}");

@@ -9,6 +9,7 @@ mod pages;
 mod thumbnails;
 
 use crate::support::app::{self, Backend, TestApp};
+use crate::support::s3;
 
 /// Every backend the console must work on, each with a fresh store. The S3 one is
 /// served over HTTP.
@@ -24,7 +25,20 @@ where
 }
 
 async fn backends() -> Vec<(&'static str, Backend)> {
-    vec![("local", Backend::Local)]
+    vec![
+        ("local", Backend::Local),
+        ("S3 (s3s over HTTP)", s3_backend().await),
+    ]
+}
+
+/// A fresh bucket on an in-process s3s server, reached over HTTP with SigV4.
+pub async fn s3_backend() -> Backend {
+    let server = s3::S3sServer::start().await;
+    let store = s3::fresh_bucket(&server.endpoint).await;
+    Backend::S3 {
+        settings: s3::settings(&server.endpoint, store.bucket()),
+        guard: Box::new(server),
+    }
 }
 
 /// A run's prefix used by most tests.
