@@ -31,6 +31,7 @@ use actix_web::{App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::artifacts::ArtifactStore;
+use crate::audit::AuditLog;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::storage::{self, StorageError};
@@ -52,6 +53,8 @@ pub struct AppState {
     pub db: Db,
     /// The tenant-scoped view over the configured store.
     pub artifacts: ArtifactStore,
+    /// The append-only audit trail.
+    pub audit: AuditLog,
     /// Small previews of screenshots and diffs, cached on local disk.
     pub thumbnails: ThumbnailCache,
 }
@@ -113,6 +116,7 @@ impl Application {
             .port();
         let state = Data::new(AppState {
             settings,
+            audit: AuditLog::new(db.clone()),
             db,
             artifacts,
             thumbnails,
