@@ -37,14 +37,14 @@ pub async fn launch() -> Option<Browser> {
         .collect();
     if !missing.is_empty() {
         let why = format!(
-            "skipped: no headless browser ({} not installed)",
+            "no headless browser ({} not installed)",
             missing.join(", ")
         );
         assert!(
             std::env::var_os("CI").is_none(),
             "{why}, and CI must not skip"
         );
-        eprintln!("{why}");
+        super::say_skipped(&why);
         return None;
     }
     Some(Browser::start().await)

@@ -104,9 +104,9 @@ pub fn moto_endpoint() -> Option<Url> {
             panic!("{MOTO_ENDPOINT_VAR} is not set, but CI is: start moto_server and set it")
         }
         _ => {
-            eprintln!(
-                "skipped: {MOTO_ENDPOINT_VAR} is not set (start `moto_server -p 5055` and set it to run the versioning and multipart tests)"
-            );
+            super::say_skipped(&format!(
+                "{MOTO_ENDPOINT_VAR} is not set (start `moto_server -p 5055` and set it to run the versioning and multipart tests)"
+            ));
             None
         }
     }
