@@ -1,5 +1,7 @@
 //! The command line: every command of `artifact-console`, and how each one runs.
 
+pub mod user;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
@@ -158,7 +160,9 @@ impl CliError {
 
 /// Runs one command to completion.
 pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
-    let _ = settings;
+    if let Command::User(user_command) = command {
+        return user::run(user_command, &settings).await;
+    }
     Err(CliError::Failed(format!(
         "the command {command:?} is not available in this build"
     )))

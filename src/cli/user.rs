@@ -1,0 +1,162 @@
+//! `user add|list|passwd|disable`: account management from the command line.
+
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{CliError, RoleArg, UserCommand};
+use crate::auth::{self, AccountName, AuthError, Bootstrap, Role, password};
+use crate::config::Settings;
+use crate::db::Db;
+
+/// Runs one `user` command.
+pub async fn run(command: UserCommand, settings: &Settings) -> Result<(), CliError> {
+    let db = open(settings).await?;
+    let result = match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => add(&db, &name, role, password_stdin).await,
+        UserCommand::List => list(&db).await,
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => passwd(&db, &name, password_stdin).await,
+        UserCommand::Disable { name } => disable(&db, &name).await,
+    };
+    db.close().await;
+    result
+}
+
+/// Creates the first admin on an empty database and tells the operator how to sign in.
+/// `serve` calls this before it starts listening.
+pub async fn first_run(db: &Db, settings: &Settings, sign_in_url: &str) -> Result<(), CliError> {
+    match auth::bootstrap(db, &settings.data_dir, Utc::now()).await {
+        Ok(Bootstrap::AccountsExist) => Ok(()),
+        Ok(Bootstrap::Created {
+            account,
+            password,
+            password_file,
+        }) => {
+            println!(
+                "No account existed, so the account {} (admin) was created.\n\
+                 Password (shown once, also in {} readable only by you): {}\n\
+                 Sign in at {sign_in_url} and delete that file afterwards.",
+                account.name,
+                password_file.display(),
+                password.expose_secret()
+            );
+            Ok(())
+        }
+        Err(e) => Err(failed(e)),
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Db, CliError> {
+    let db = Db::connect(&settings.database)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    db.migrate()
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(db)
+}
+
+async fn add(db: &Db, name: &str, role: RoleArg, from_stdin: bool) -> Result<(), CliError> {
+    let name = AccountName::parse(name).map_err(usage)?;
+    let role = match role {
+        RoleArg::Viewer => Role::Viewer,
+        RoleArg::Admin => Role::Admin,
+    };
+    let (password, generated) = new_password(from_stdin).await?;
+
+    let account = auth::create(db, &name, role, password.clone(), Utc::now())
+        .await
+        .map_err(failed)?;
+
+    println!("Created {} ({}).", account.name, account.role);
+    if generated {
+        println!("Password (shown once): {}", password.expose_secret());
+    }
+    Ok(())
+}
+
+async fn list(db: &Db) -> Result<(), CliError> {
+    let accounts = auth::list(db).await.map_err(failed)?;
+    println!(
+        "{:<32} {:<7} {:<9} {:<17} LAST SIGN-IN",
+        "NAME", "ROLE", "STATUS", "CREATED"
+    );
+    for a in accounts {
+        let minute = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+        println!(
+            "{:<32} {:<7} {:<9} {:<17} {}",
+            a.name.as_str(),
+            a.role.as_str(),
+            if a.is_active() { "active" } else { "disabled" },
+            minute(a.created_at),
+            a.last_sign_in_at.map_or_else(|| "never".to_owned(), minute),
+        );
+    }
+    Ok(())
+}
+
+async fn passwd(db: &Db, name: &str, from_stdin: bool) -> Result<(), CliError> {
+    let name = AccountName::parse(name).map_err(usage)?;
+    // Look the account up first so a typo does not make the operator type a password.
+    auth::find(db, &name).await.map_err(failed)?;
+    let (password, generated) = new_password(from_stdin).await?;
+
+    auth::set_password(db, &name, password.clone(), Utc::now())
+        .await
+        .map_err(failed)?;
+
+    println!("Password of {name} changed; its sessions were ended.");
+    if generated {
+        println!("Password (shown once): {}", password.expose_secret());
+    }
+    Ok(())
+}
+
+async fn disable(db: &Db, name: &str) -> Result<(), CliError> {
+    let name = AccountName::parse(name).map_err(usage)?;
+
+    let changed = auth::disable(db, &name, Utc::now()).await.map_err(failed)?;
+
+    if changed {
+        println!("Disabled {name}; its sessions were ended.");
+    } else {
+        println!("{name} was already disabled.");
+    }
+    Ok(())
+}
+
+/// A password from standard input (checked) or a generated one; true when generated.
+async fn new_password(from_stdin: bool) -> Result<(SecretString, bool), CliError> {
+    if !from_stdin {
+        return Ok((password::generate().map_err(failed)?, true));
+    }
+    let raw = tokio::task::spawn_blocking(|| {
+        let mut raw = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut raw).map(|_| raw)
+    })
+    .await
+    .map_err(|e| CliError::Failed(format!("cannot read the password from stdin: {e}")))?
+    .map_err(|e| CliError::Failed(format!("cannot read the password from stdin: {e}")))?;
+    // Only the line ending a shell or `echo` adds is removed; other spaces count.
+    let line = raw
+        .strip_suffix('\n')
+        .map(|s| s.strip_suffix('\r').unwrap_or(s))
+        .unwrap_or(&raw);
+    let password = SecretString::from(line.to_owned());
+    password::check_strength(&password).map_err(usage)?;
+    Ok((password, false))
+}
+
+fn usage(e: AuthError) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+fn failed(e: AuthError) -> CliError {
+    CliError::Failed(e.to_string())
+}
