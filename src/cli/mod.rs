@@ -1,10 +1,12 @@
 //! The command line: every command of `artifact-console`, and how each one runs.
 
+pub mod audit;
 pub mod user;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
+use crate::db::Db;
 
 /// Exit code of an operation that failed.
 pub const EXIT_FAILURE: u8 = 1;
@@ -160,10 +162,31 @@ impl CliError {
 
 /// Runs one command to completion.
 pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
-    if let Command::User(user_command) = command {
-        return user::run(user_command, &settings).await;
+    match command {
+        Command::Migrate => migrate(&settings).await,
+        Command::Audit(command) => audit::run(command, &settings).await,
+        Command::User(command) => user::run(command, &settings).await,
+        other => Err(CliError::Failed(format!(
+            "the command {other:?} is not available in this build"
+        ))),
     }
-    Err(CliError::Failed(format!(
-        "the command {command:?} is not available in this build"
-    )))
+}
+
+/// Opens the configured database and applies pending migrations, so every command
+/// that uses it sees the current schema. Failures become one line and exit code 1.
+pub async fn open_database(settings: &Settings) -> Result<Db, CliError> {
+    let db = Db::connect(&settings.database)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    db.migrate()
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(db)
+}
+
+async fn migrate(settings: &Settings) -> Result<(), CliError> {
+    let db = open_database(settings).await?;
+    db.close().await;
+    println!("migrations applied to {}", settings.database.describe());
+    Ok(())
 }

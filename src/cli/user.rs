@@ -10,7 +10,7 @@ use crate::db::Db;
 
 /// Runs one `user` command.
 pub async fn run(command: UserCommand, settings: &Settings) -> Result<(), CliError> {
-    let db = open(settings).await?;
+    let db = super::open_database(settings).await?;
     let result = match command {
         UserCommand::Add {
             name,
@@ -50,16 +50,6 @@ pub async fn first_run(db: &Db, settings: &Settings, sign_in_url: &str) -> Resul
         }
         Err(e) => Err(failed(e)),
     }
-}
-
-async fn open(settings: &Settings) -> Result<Db, CliError> {
-    let db = Db::connect(&settings.database)
-        .await
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    db.migrate()
-        .await
-        .map_err(|e| CliError::Failed(e.to_string()))?;
-    Ok(db)
 }
 
 async fn add(db: &Db, name: &str, role: RoleArg, from_stdin: bool) -> Result<(), CliError> {

@@ -6,24 +6,31 @@
 //! epoch (UTC), which both dialects sort and compare alike.
 
 pub mod accounts;
+pub mod audit;
 pub mod sessions;
 pub mod sign_ins;
 
 use std::time::Duration;
 
-use sqlx::AnyPool;
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use crate::config::DatabaseSettings;
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// How long a SQLite writer waits for another writer (another process included)
+/// before giving up; appends and migrations queue behind each other within it.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 30_000;
+
 /// Which SQL dialect the pool speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// An embedded SQLite file.
     Sqlite,
+    /// A PostgreSQL server.
     Postgres,
 }
 
@@ -50,12 +57,14 @@ pub struct Db {
 
 impl Db {
     /// Opens the database (creating the SQLite file and its folder if needed).
+    ///
+    /// One connection is made first, outside the pool, so an unreachable server fails
+    /// at once with the driver's reason instead of a pool time-out after retries.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
         install_default_drivers();
-        let target = settings.describe();
         let fail = |reason: String| DbError::Connect {
-            target: target.clone(),
-            reason,
+            target: settings.describe(),
+            reason: redact(&reason, settings),
         };
         let dialect = match settings {
             DatabaseSettings::Sqlite { path } => {
@@ -67,33 +76,60 @@ impl Db {
             }
             DatabaseSettings::Postgres { .. } => Dialect::Postgres,
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(10));
-        let pool = options
-            .connect(&settings.connect_url())
+        let options: AnyConnectOptions = settings
+            .connect_url()
+            .parse()
+            .map_err(|e: sqlx::Error| fail(e.to_string()))?;
+        let options = options.disable_statement_logging();
+        let probe = options.connect().await.map_err(|e| fail(e.to_string()))?;
+        let _ = probe.close().await;
+
+        let pool = pool_options(dialect)
+            .connect_with(options)
             .await
-            .map_err(|e| fail(redact(&e.to_string(), settings)))?;
-        if dialect == Dialect::Sqlite {
-            // WAL lets readers work while one writer appends; the busy timeout makes
-            // concurrent writers wait for each other instead of failing.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-        }
+            .map_err(|e| fail(e.to_string()))?;
         Ok(Self { pool, dialect })
     }
 
     /// Applies every pending migration. Safe to run from two processes at once: on
-    /// PostgreSQL the migrator holds an advisory lock; SQLite serialises writers itself.
+    /// PostgreSQL the migrator holds an advisory lock; on SQLite all pending migrations
+    /// run inside one `BEGIN IMMEDIATE` transaction, which a second process waits for.
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.dialect {
             Dialect::Sqlite => &SQLITE_MIGRATIONS,
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        self.migrate_with(migrator).await
+    }
+
+    /// Applies the migrations of `migrator` the way [`Db::migrate`] does (tests use it
+    /// to prove that a failing migration changes nothing).
+    ///
+    /// Each migration runs in a transaction on both dialects (DDL is transactional in
+    /// PostgreSQL and in SQLite), so a failing one leaves the schema as it was. On
+    /// SQLite the whole run shares one transaction: a failure undoes every migration of
+    /// that run, not only the failing one.
+    pub async fn migrate_with(&self, migrator: &Migrator) -> Result<(), DbError> {
+        match self.dialect {
+            Dialect::Postgres => migrator.run(&self.pool).await?,
+            Dialect::Sqlite => {
+                let mut tx = self.begin_write().await?;
+                migrator.run(&mut *tx).await?;
+                tx.commit().await?;
+            }
+        }
         Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write inside it cannot be overtaken by
+    /// another writer; on PostgreSQL callers add the lock they need.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, DbError> {
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
     }
 
     /// Checks that the database answers (for readiness checks).
@@ -115,6 +151,24 @@ impl Db {
     /// Closes every connection (tests and shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+fn pool_options(dialect: Dialect) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+    match dialect {
+        Dialect::Postgres => options.max_connections(10),
+        Dialect::Sqlite => options.max_connections(4).after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL lets readers work while one writer appends; the busy timeout
+                // makes concurrent writers (other processes too) wait for each other
+                // instead of failing with "database is locked".
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
+                    .await?;
+                Ok(())
+            })
+        }),
     }
 }
 

@@ -2,3 +2,6 @@
 //! (PostgreSQL, an S3 server over HTTP, a headless browser).
 
 mod support;
+
+mod audit;
+mod db;

@@ -1,1 +1,3 @@
 //! Shared set-up for the integration tests.
+
+pub mod db;

@@ -1,0 +1,1 @@
+//! Stored audit events (filled in below).
