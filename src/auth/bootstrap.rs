@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Account, AccountName, AuthError, Role, create, password};
+use super::{Account, AccountName, AuthError, Role, create, password, token};
 use crate::db::{self, Db};
 
 /// The file under the data folder that receives the first admin password.
@@ -39,10 +39,11 @@ impl std::fmt::Debug for Bootstrap {
 
 /// Creates the first admin when the database holds no account.
 ///
-/// The password file is written before the account is stored, so a crash in between
-/// leaves a stale file rather than an admin whose password nobody knows. Two processes
-/// starting at once on an empty database race on the unique name: one creates `admin`,
-/// the other finds it taken and reports that accounts exist.
+/// The password goes to a uniquely named file before the account is stored, and that
+/// file is renamed into place once the account exists: a crash in between leaves the
+/// password readable in the data folder rather than an admin nobody can sign in as. Two
+/// processes starting at once on an empty database race on the unique name; the loser
+/// removes its own file and reports that accounts exist.
 pub async fn bootstrap(
     db: &Db,
     data_dir: &Path,
@@ -54,18 +55,29 @@ pub async fn bootstrap(
     let name = AccountName::parse("admin")?;
     let password = password::generate()?;
     let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
-    write_owner_only(&password_file, &password)?;
+    let pending = data_dir.join(format!(
+        "{INITIAL_PASSWORD_FILE}.{}",
+        &token::new_token()?[..16]
+    ));
+    write_owner_only(&pending, &password)?;
     match create(db, &name, Role::Admin, password.clone(), now).await {
-        Ok(account) => Ok(Bootstrap::Created {
-            account,
-            password,
-            password_file,
-        }),
-        Err(AuthError::NameTaken(_)) => {
-            let _ = std::fs::remove_file(&password_file);
-            Ok(Bootstrap::AccountsExist)
+        Ok(account) => {
+            std::fs::rename(&pending, &password_file).map_err(|e| {
+                AuthError::Internal(format!("cannot write {}: {e}", password_file.display()))
+            })?;
+            Ok(Bootstrap::Created {
+                account,
+                password,
+                password_file,
+            })
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            let _ = std::fs::remove_file(&pending);
+            match e {
+                AuthError::NameTaken(_) => Ok(Bootstrap::AccountsExist),
+                other => Err(other),
+            }
+        }
     }
 }
 
