@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Account, AccountName, AuthError, Role, create, password, token};
+use super::accounts::create;
+use super::{Account, AccountName, AuthError, Role, password, token};
 use crate::db::{self, Db};
 
 /// The file under the data folder that receives the first admin password.
@@ -44,7 +45,7 @@ impl std::fmt::Debug for Bootstrap {
 /// password readable in the data folder rather than an admin nobody can sign in as. Two
 /// processes starting at once on an empty database race on the unique name; the loser
 /// removes its own file and reports that accounts exist.
-pub async fn bootstrap(
+pub(super) async fn bootstrap(
     db: &Db,
     data_dir: &Path,
     now: DateTime<Utc>,

@@ -7,19 +7,17 @@
 mod accounts;
 mod bootstrap;
 pub mod password;
+mod service;
 mod session;
 mod sign_in;
 mod throttle;
 pub mod token;
 
-use std::fmt;
-
-pub use accounts::{Account, AccountName, Role, create, disable, find, list, set_password};
-pub use bootstrap::{Bootstrap, INITIAL_PASSWORD_FILE, bootstrap};
-pub use session::{
-    NewSession, SessionPolicy, SignedIn, end_session, resolve_session, start_session,
-};
-pub use sign_in::{SignInOutcome, SignInRefusal, sign_in};
+pub use accounts::{Account, AccountName, Role, find, list};
+pub use bootstrap::{Bootstrap, INITIAL_PASSWORD_FILE};
+pub use service::{Auth, Caller, actor_of};
+pub use session::{NewSession, SessionPolicy, SignedIn, start_session};
+pub use sign_in::{SignInOutcome, SignInRefusal};
 pub use throttle::ThrottlePolicy;
 
 use crate::db::DbError;
@@ -47,26 +45,5 @@ pub enum AuthError {
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
         Self::Db(DbError::Query(e))
-    }
-}
-
-/// Who is acting, for audit events: a signed-in account or the command line's operator.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Acting {
-    /// A signed-in console account.
-    Account { id: i64, name: String },
-    /// The operating-system user running the command line.
-    Operator { name: String },
-    /// The console itself (first-run set-up).
-    System,
-}
-
-impl fmt::Debug for Acting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Account { name, .. } => write!(f, "account {name}"),
-            Self::Operator { name } => write!(f, "operator {name}"),
-            Self::System => f.write_str("system"),
-        }
     }
 }

@@ -4,25 +4,27 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{CliError, RoleArg, UserCommand};
-use crate::auth::{self, AccountName, AuthError, Bootstrap, Role, password};
+use crate::audit::AuditLog;
+use crate::auth::{self, AccountName, Auth, AuthError, Bootstrap, Caller, Role, password};
 use crate::config::Settings;
 use crate::db::Db;
 
 /// Runs one `user` command.
 pub async fn run(command: UserCommand, settings: &Settings) -> Result<(), CliError> {
     let db = super::open_database(settings).await?;
+    let accounts = Auth::new(db.clone(), AuditLog::new(db.clone()));
     let result = match command {
         UserCommand::Add {
             name,
             role,
             password_stdin,
-        } => add(&db, &name, role, password_stdin).await,
+        } => add(&accounts, &name, role, password_stdin).await,
         UserCommand::List => list(&db).await,
         UserCommand::Passwd {
             name,
             password_stdin,
-        } => passwd(&db, &name, password_stdin).await,
-        UserCommand::Disable { name } => disable(&db, &name).await,
+        } => passwd(&accounts, &name, password_stdin).await,
+        UserCommand::Disable { name } => disable(&accounts, &name).await,
     };
     db.close().await;
     result
@@ -30,8 +32,12 @@ pub async fn run(command: UserCommand, settings: &Settings) -> Result<(), CliErr
 
 /// Creates the first admin on an empty database and tells the operator how to sign in.
 /// `serve` calls this before it starts listening.
-pub async fn first_run(db: &Db, settings: &Settings, sign_in_url: &str) -> Result<(), CliError> {
-    match auth::bootstrap(db, &settings.data_dir, Utc::now()).await {
+pub async fn first_run(
+    accounts: &Auth,
+    settings: &Settings,
+    sign_in_url: &str,
+) -> Result<(), CliError> {
+    match accounts.bootstrap(&settings.data_dir, Utc::now()).await {
         Ok(Bootstrap::AccountsExist) => Ok(()),
         Ok(Bootstrap::Created {
             account,
@@ -52,7 +58,7 @@ pub async fn first_run(db: &Db, settings: &Settings, sign_in_url: &str) -> Resul
     }
 }
 
-async fn add(db: &Db, name: &str, role: RoleArg, from_stdin: bool) -> Result<(), CliError> {
+async fn add(accounts: &Auth, name: &str, role: RoleArg, from_stdin: bool) -> Result<(), CliError> {
     let name = AccountName::parse(name).map_err(usage)?;
     let role = match role {
         RoleArg::Viewer => Role::Viewer,
@@ -60,7 +66,9 @@ async fn add(db: &Db, name: &str, role: RoleArg, from_stdin: bool) -> Result<(),
     };
     let (password, generated) = new_password(from_stdin).await?;
 
-    let account = auth::create(db, &name, role, password.clone(), Utc::now())
+    let caller = Caller::operator();
+    let account = accounts
+        .create(&caller, &name, role, password.clone(), Utc::now())
         .await
         .map_err(failed)?;
 
@@ -91,13 +99,14 @@ async fn list(db: &Db) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn passwd(db: &Db, name: &str, from_stdin: bool) -> Result<(), CliError> {
+async fn passwd(accounts: &Auth, name: &str, from_stdin: bool) -> Result<(), CliError> {
     let name = AccountName::parse(name).map_err(usage)?;
     // Look the account up first so a typo does not make the operator type a password.
-    auth::find(db, &name).await.map_err(failed)?;
+    auth::find(accounts.db(), &name).await.map_err(failed)?;
     let (password, generated) = new_password(from_stdin).await?;
 
-    auth::set_password(db, &name, password.clone(), Utc::now())
+    accounts
+        .set_password(&Caller::operator(), &name, password.clone(), Utc::now())
         .await
         .map_err(failed)?;
 
@@ -108,10 +117,13 @@ async fn passwd(db: &Db, name: &str, from_stdin: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn disable(db: &Db, name: &str) -> Result<(), CliError> {
+async fn disable(accounts: &Auth, name: &str) -> Result<(), CliError> {
     let name = AccountName::parse(name).map_err(usage)?;
 
-    let changed = auth::disable(db, &name, Utc::now()).await.map_err(failed)?;
+    let changed = accounts
+        .disable(&Caller::operator(), &name, Utc::now())
+        .await
+        .map_err(failed)?;
 
     if changed {
         println!("Disabled {name}; its sessions were ended.");

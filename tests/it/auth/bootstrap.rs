@@ -4,9 +4,7 @@
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 
-use artifact_console::auth::{
-    self, Bootstrap, INITIAL_PASSWORD_FILE, Role, SessionPolicy, SignInOutcome, ThrottlePolicy,
-};
+use artifact_console::auth::{self, Bootstrap, INITIAL_PASSWORD_FILE, Role, SignInOutcome};
 use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -17,7 +15,8 @@ async fn the_first_run_creates_an_admin_whose_password_is_in_an_owner_only_file(
     testdb::on_both(|t| async move {
         let data = tempfile::tempdir().expect("a data folder");
 
-        let done = auth::bootstrap(&t.db, data.path(), Utc::now())
+        let done = super::service(&t.db)
+            .bootstrap(data.path(), Utc::now())
             .await
             .expect("bootstrap");
 
@@ -39,17 +38,10 @@ async fn the_first_run_creates_an_admin_whose_password_is_in_an_owner_only_file(
             .mode();
         assert_eq!(mode & 0o777, 0o600);
         let address: IpAddr = "127.0.0.1".parse().expect("ip");
-        let policies = (SessionPolicy::default(), ThrottlePolicy::default());
-        let signed_in = auth::sign_in(
-            &t.db,
-            "admin",
-            password,
-            Some(address),
-            policies,
-            Utc::now(),
-        )
-        .await
-        .expect("sign in");
+        let signed_in = super::service(&t.db)
+            .sign_in("admin", password, Some(address), Utc::now())
+            .await
+            .expect("sign in");
         assert!(matches!(signed_in, SignInOutcome::SignedIn { .. }));
     })
     .await;
@@ -60,17 +52,19 @@ async fn a_database_with_accounts_gets_no_new_admin() {
     testdb::on_both(|t| async move {
         let data = tempfile::tempdir().expect("a data folder");
         let name = auth::AccountName::parse("jane").expect("valid");
-        auth::create(
-            &t.db,
-            &name,
-            Role::Viewer,
-            SecretString::from("a long enough pw"),
-            Utc::now(),
-        )
-        .await
-        .expect("create");
+        super::service(&t.db)
+            .create(
+                &super::operator(),
+                &name,
+                Role::Viewer,
+                SecretString::from("a long enough pw"),
+                Utc::now(),
+            )
+            .await
+            .expect("create");
 
-        let done = auth::bootstrap(&t.db, data.path(), Utc::now())
+        let done = super::service(&t.db)
+            .bootstrap(data.path(), Utc::now())
             .await
             .expect("bootstrap");
 
@@ -87,9 +81,11 @@ async fn two_first_runs_at_once_create_one_admin() {
         let data = tempfile::tempdir().expect("a data folder");
         let second = t.second_pool().await;
 
+        let (one, other) = (super::service(&t.db), super::service(&second));
+
         let (a, b) = tokio::join!(
-            auth::bootstrap(&t.db, data.path(), Utc::now()),
-            auth::bootstrap(&second, data.path(), Utc::now()),
+            one.bootstrap(data.path(), Utc::now()),
+            other.bootstrap(data.path(), Utc::now()),
         );
 
         let created = [a.expect("a"), b.expect("b")]

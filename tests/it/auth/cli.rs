@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use artifact_console::auth::{self, AccountName, SessionPolicy, SignInOutcome, ThrottlePolicy};
+use artifact_console::auth::{self, AccountName, SignInOutcome};
 use chrono::Utc;
 use secrecy::SecretString;
 
@@ -31,17 +31,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn signs_in(t: &TestDb, name: &str, password: &str) -> bool {
-    let policies = (SessionPolicy::default(), ThrottlePolicy::default());
-    let outcome = auth::sign_in(
-        &t.db,
-        name,
-        SecretString::from(password),
-        None,
-        policies,
-        Utc::now(),
-    )
-    .await
-    .expect("sign-in runs");
+    let outcome = super::service(&t.db)
+        .sign_in(name, SecretString::from(password), None, Utc::now())
+        .await
+        .expect("sign-in runs");
     matches!(outcome, SignInOutcome::SignedIn { .. })
 }
 

@@ -9,19 +9,21 @@ use crate::support::db as testdb;
 
 async fn account(db: &Db, name: &str, now: DateTime<Utc>) -> auth::Account {
     let name = AccountName::parse(name).expect("a valid name");
-    auth::create(
-        db,
-        &name,
-        Role::Viewer,
-        SecretString::from("a long enough pw"),
-        now,
-    )
-    .await
-    .expect("create the account")
+    super::service(db)
+        .create(
+            &super::operator(),
+            &name,
+            Role::Viewer,
+            SecretString::from("a long enough pw"),
+            now,
+        )
+        .await
+        .expect("create the account")
 }
 
 async fn resolves(db: &Db, token: &SecretString, at: DateTime<Utc>) -> bool {
-    auth::resolve_session(db, token.expose_secret(), SessionPolicy::default(), at)
+    super::service(db)
+        .resolve(token.expose_secret(), at)
         .await
         .expect("look the session up")
         .is_some()
@@ -77,17 +79,14 @@ async fn signing_out_ends_the_session_for_good() {
         let s = auth::start_session(&t.db, a.id, SessionPolicy::default(), now)
             .await
             .expect("start");
-        let signed_in = auth::resolve_session(
-            &t.db,
-            s.token.expose_secret(),
-            SessionPolicy::default(),
-            now,
-        )
-        .await
-        .expect("lookup")
-        .expect("signed in");
+        let signed_in = super::service(&t.db)
+            .resolve(s.token.expose_secret(), now)
+            .await
+            .expect("lookup")
+            .expect("signed in");
 
-        let ended = auth::end_session(&t.db, &signed_in.token_hash, now)
+        let ended = super::service(&t.db)
+            .sign_out(&signed_in, None, now)
             .await
             .expect("end");
 
@@ -111,7 +110,8 @@ async fn disabling_an_account_ends_its_sessions_and_keeps_others() {
             .await
             .expect("start");
 
-        let changed = auth::disable(&t.db, &jane.name, now)
+        let changed = super::service(&t.db)
+            .disable(&super::operator(), &jane.name, now)
             .await
             .expect("disable");
 
@@ -133,14 +133,15 @@ async fn a_new_password_ends_the_old_sessions() {
             .await
             .expect("start");
 
-        auth::set_password(
-            &t.db,
-            &jane.name,
-            SecretString::from("another long password"),
-            now,
-        )
-        .await
-        .expect("passwd");
+        super::service(&t.db)
+            .set_password(
+                &super::operator(),
+                &jane.name,
+                SecretString::from("another long password"),
+                now,
+            )
+            .await
+            .expect("passwd");
 
         assert!(!resolves(&t.db, &s.token, now).await);
     })
@@ -166,7 +167,8 @@ async fn tampered_or_unknown_tokens_resolve_to_nobody() {
             &"a".repeat(64),
             &"A".repeat(64),
         ] {
-            let found = auth::resolve_session(&t.db, token, SessionPolicy::default(), now)
+            let found = super::service(&t.db)
+                .resolve(token, now)
                 .await
                 .expect("lookup");
             assert!(found.is_none(), "{token}");

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use artifact_console::auth::{
-    self, AccountName, Role, SessionPolicy, SignInOutcome, SignInRefusal, ThrottlePolicy,
+    self, AccountName, Role, SignInOutcome, SignInRefusal, ThrottlePolicy,
 };
 use artifact_console::db::Db;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -15,7 +15,14 @@ const PASSWORD: &str = "a long enough pw";
 
 async fn jane(db: &Db, now: DateTime<Utc>) -> auth::Account {
     let name = AccountName::parse("jane").expect("valid");
-    auth::create(db, &name, Role::Admin, SecretString::from(PASSWORD), now)
+    super::service(db)
+        .create(
+            &super::operator(),
+            &name,
+            Role::Admin,
+            SecretString::from(PASSWORD),
+            now,
+        )
         .await
         .expect("create jane")
 }
@@ -28,17 +35,10 @@ async fn attempt(
     now: DateTime<Utc>,
 ) -> SignInOutcome {
     let address: IpAddr = address.parse().expect("an address");
-    let policies = (SessionPolicy::default(), ThrottlePolicy::default());
-    auth::sign_in(
-        db,
-        name,
-        SecretString::from(password),
-        Some(address),
-        policies,
-        now,
-    )
-    .await
-    .expect("the attempt runs")
+    super::service(db)
+        .sign_in(name, SecretString::from(password), Some(address), now)
+        .await
+        .expect("the attempt runs")
 }
 
 fn refusal(outcome: SignInOutcome) -> Option<SignInRefusal> {
@@ -73,10 +73,20 @@ async fn wrong_passwords_unknown_names_and_disabled_accounts_get_the_same_refusa
         let now = Utc::now();
         let account = jane(&t.db, now).await;
         let joe = AccountName::parse("joe").expect("valid");
-        auth::create(&t.db, &joe, Role::Viewer, SecretString::from(PASSWORD), now)
+        super::service(&t.db)
+            .create(
+                &super::operator(),
+                &joe,
+                Role::Viewer,
+                SecretString::from(PASSWORD),
+                now,
+            )
             .await
             .expect("create joe");
-        auth::disable(&t.db, &joe, now).await.expect("disable joe");
+        super::service(&t.db)
+            .disable(&super::operator(), &joe, now)
+            .await
+            .expect("disable joe");
 
         let wrong = attempt(&t.db, "jane", "not the password", "10.0.0.1", now).await;
         let unknown = attempt(&t.db, "nobody", PASSWORD, "10.0.0.2", now).await;
