@@ -4,8 +4,11 @@
 //! [`crate::artifacts::ArtifactStore`], which builds every key from a [`Scope`].
 
 pub mod keys;
+pub mod local;
+pub mod s3;
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -67,6 +70,22 @@ pub enum ByteRange {
     From { start: u64 },
     /// The last `len` bytes.
     Suffix { len: u64 },
+}
+
+impl ByteRange {
+    /// The inclusive `(start, end)` this range selects in an object of `size` bytes, or
+    /// [`StorageError::RangeNotSatisfiable`] when it selects nothing (as HTTP answers 416).
+    pub fn resolve(self, size: u64) -> Result<(u64, u64), StorageError> {
+        let last = size.checked_sub(1);
+        match (self, last) {
+            (Self::FromTo { start, end }, Some(last)) if start <= end && start <= last => {
+                Ok((start, end.min(last)))
+            }
+            (Self::From { start }, Some(last)) if start <= last => Ok((start, last)),
+            (Self::Suffix { len }, Some(last)) if len > 0 => Ok((size - len.min(size), last)),
+            _ => Err(StorageError::RangeNotSatisfiable { size }),
+        }
+    }
 }
 
 /// An object being read: its facts, the range actually served, and its bytes.
@@ -206,8 +225,58 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn check(&self) -> Result<(), StorageError>;
 }
 
+/// Opens the store the settings name: a local folder or an S3 bucket.
+pub fn open(
+    settings: &crate::config::StorageSettings,
+) -> Result<Arc<dyn ObjectStore>, StorageError> {
+    match settings {
+        crate::config::StorageSettings::Local { root } => {
+            Ok(Arc::new(local::LocalStore::new(root.clone())?))
+        }
+        crate::config::StorageSettings::S3(s3) => Ok(Arc::new(s3::S3Store::connect(s3)?)),
+    }
+}
+
 /// Wraps bytes held in memory as a [`ByteStream`].
 pub fn bytes_stream(data: impl Into<Bytes>) -> ByteStream {
     let data = data.into();
     Box::pin(futures_util::stream::once(async move { Ok(data) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve_like_http() {
+        let resolve = |r: ByteRange| r.resolve(10).ok();
+
+        assert_eq!(
+            resolve(ByteRange::FromTo { start: 2, end: 4 }),
+            Some((2, 4))
+        );
+        assert_eq!(
+            resolve(ByteRange::FromTo { start: 2, end: 99 }),
+            Some((2, 9))
+        );
+        assert_eq!(resolve(ByteRange::From { start: 9 }), Some((9, 9)));
+        assert_eq!(resolve(ByteRange::Suffix { len: 3 }), Some((7, 9)));
+        assert_eq!(resolve(ByteRange::Suffix { len: 30 }), Some((0, 9)));
+    }
+
+    #[test]
+    fn ranges_outside_the_object_are_not_satisfiable() {
+        for range in [
+            ByteRange::FromTo { start: 10, end: 12 },
+            ByteRange::FromTo { start: 5, end: 4 },
+            ByteRange::From { start: 10 },
+            ByteRange::Suffix { len: 0 },
+        ] {
+            assert!(matches!(
+                range.resolve(10),
+                Err(StorageError::RangeNotSatisfiable { size: 10 })
+            ));
+        }
+        assert!(ByteRange::Suffix { len: 1 }.resolve(0).is_err());
+    }
 }

@@ -1,0 +1,394 @@
+//! The S3 backend over the `minio` crate: AWS S3, Cloudflare R2, MinIO, Garage or any
+//! S3-compatible server.
+//!
+//! One client is built at start-up and shared by every request (it holds the connection
+//! pool). Custom endpoints are addressed path-style (`https://host/bucket/key`), which
+//! every S3-compatible server understands; requests are signed for `S3_REGION`, which
+//! is `auto` for R2. Without an endpoint the client talks to AWS: in the configured
+//! region, or, with `auto`, in whatever region the bucket turns out to live.
+
+mod purge;
+mod retry;
+mod uploads;
+mod walk;
+mod xml;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use http::HeaderMap;
+use minio::s3::builders::ObjectContent;
+use minio::s3::creds::StaticProvider;
+use minio::s3::http::BaseUrl;
+use minio::s3::response_traits::{HasEtagFromHeaders, HasS3Fields};
+use minio::s3::types::{BucketName, Region, S3Api, ToStream};
+use minio::s3::{MinioClient, MinioClientBuilder};
+use secrecy::ExposeSecret;
+
+use self::retry::{retry, storage_error};
+use super::{
+    ByteRange, ByteStream, GetObject, KeyPrefix, ListEntry, ListPage, ListRequest, ObjectKey,
+    ObjectMeta, ObjectStore, PurgeReport, ScopePrefix, StorageError, Usage,
+};
+use crate::config::S3Settings;
+
+/// Parts of a streamed upload are buffered up to this size; an upload of unknown length
+/// that is larger goes up in parts of this size (so a 1 GiB video takes 64 parts).
+const PART_SIZE: u64 = 16 * 1024 * 1024;
+
+/// A bucket on an S3-compatible server.
+#[derive(Clone)]
+pub struct S3Store {
+    client: MinioClient,
+    bucket: BucketName,
+    description: String,
+}
+
+impl std::fmt::Debug for S3Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+impl S3Store {
+    /// Builds the one client for the bucket the settings name. Nothing is sent yet;
+    /// [`ObjectStore::check`] tells whether the bucket answers.
+    pub fn connect(settings: &S3Settings) -> Result<Self, StorageError> {
+        let refused =
+            |what: &str, e: &dyn std::fmt::Display| StorageError::Refused(format!("{what}: {e}"));
+        let bucket = BucketName::new(settings.bucket.as_str())
+            .map_err(|e| refused("S3_BUCKET is not a bucket name", &e))?;
+        let (base_url, where_) = base_url(settings).map_err(|e| refused("S3_ENDPOINT_URL", &e))?;
+        let provider = StaticProvider::new(
+            &settings.access_key_id,
+            settings.secret_access_key.expose_secret(),
+            None,
+        );
+        let client = MinioClientBuilder::new(base_url)
+            .provider(Some(provider))
+            .app_info(Some((
+                env!("CARGO_PKG_NAME").to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            )))
+            .build()
+            .map_err(|e| refused("cannot build the S3 client", &e))?;
+        Ok(Self {
+            client,
+            description: format!("S3 bucket {} at {where_}", settings.bucket),
+            bucket,
+        })
+    }
+
+    /// The shared client, for the few calls that go beyond [`ObjectStore`].
+    pub fn client(&self) -> &MinioClient {
+        &self.client
+    }
+
+    /// The bucket every request goes to.
+    pub fn bucket(&self) -> &str {
+        self.bucket.as_str()
+    }
+}
+
+/// The endpoint to talk to and the region to sign for, plus how to describe it.
+fn base_url(settings: &S3Settings) -> Result<(BaseUrl, String), minio::s3::error::ValidationErr> {
+    let auto = settings.region == "auto";
+    match &settings.endpoint {
+        Some(endpoint) => {
+            let mut base: BaseUrl = endpoint.as_str().parse()?;
+            base.region = Region::new(settings.region.as_str())?;
+            Ok((base, endpoint.as_str().trim_end_matches('/').to_owned()))
+        }
+        None if auto => Ok((
+            "https://s3.amazonaws.com".parse()?,
+            "AWS (region of the bucket)".to_owned(),
+        )),
+        None => {
+            let base = format!("https://s3.{}.amazonaws.com", settings.region).parse()?;
+            Ok((base, format!("AWS {}", settings.region)))
+        }
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Object facts from the headers of a GET or HEAD answer.
+fn meta_from_headers(key: &str, headers: &HeaderMap, size: u64) -> ObjectMeta {
+    ObjectMeta {
+        key: key.to_owned(),
+        size,
+        etag: header(headers, "etag")
+            .map(|t| t.trim_matches('"').to_owned())
+            .filter(|t| !t.is_empty()),
+        last_modified: header(headers, "last-modified")
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        content_type: header(headers, "content-type").map(str::to_owned),
+    }
+}
+
+impl S3Store {
+    async fn get_whole(&self, key: &ObjectKey) -> Result<GetObject, StorageError> {
+        let response = retry("get object", || async {
+            self.client
+                .get_object(&self.bucket, key.as_str())?
+                .build()
+                .send()
+                .await
+        })
+        .await
+        .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        let size = response
+            .object_size()
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        let meta = meta_from_headers(key.as_str(), response.headers(), size);
+        let (body, _) = response
+            .into_boxed_stream()
+            .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        Ok(GetObject {
+            meta,
+            range: None,
+            body: Box::pin(body.map_err(StorageError::Io)),
+        })
+    }
+
+    async fn get_range(
+        &self,
+        key: &ObjectKey,
+        range: ByteRange,
+    ) -> Result<GetObject, StorageError> {
+        let meta = self.stat(key).await?;
+        let (start, end) = range.resolve(meta.size)?;
+        let response = retry("get object range", || async {
+            self.client
+                .get_object(&self.bucket, key.as_str())?
+                .offset(start)
+                .length(end - start + 1)
+                // The range was computed for this version: never mix in another one.
+                .match_etag(meta.etag.as_ref().map(|etag| format!("\"{etag}\"")))
+                .build()
+                .send()
+                .await
+        })
+        .await
+        .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        let (body, _) = response
+            .into_boxed_stream()
+            .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        Ok(GetObject {
+            meta,
+            range: Some((start, end)),
+            body: Box::pin(body.map_err(StorageError::Io)),
+        })
+    }
+
+    /// One request of a delimited or flat listing, by continuation token.
+    async fn list_request(
+        &self,
+        request: &ListRequest,
+        max_keys: u16,
+        token: Option<String>,
+    ) -> Result<minio::s3::response::ListObjectsResponse, StorageError> {
+        let prefix = request.prefix.as_str();
+        retry("list objects", || async {
+            let mut pages = self
+                .client
+                .list_objects(&self.bucket)?
+                .prefix((!prefix.is_empty()).then(|| prefix.to_owned()))
+                .delimiter(request.delimited.then(|| "/".to_owned()))
+                .recursive(!request.delimited)
+                .start_after(request.start_after.clone())
+                .continuation_token(token.clone())
+                .max_keys(Some(max_keys))
+                .build()
+                .to_stream()
+                .await;
+            match pages.next().await {
+                Some(page) => page,
+                None => Err(minio::s3::error::Error::S3Server(
+                    minio::s3::error::S3ServerError::HttpError(500, "empty listing".to_owned()),
+                )),
+            }
+        })
+        .await
+        .map_err(|e| storage_error(e, None))
+    }
+}
+
+/// Whether an entry of a listing still belongs on a page that starts after
+/// `start_after`: servers differ on common prefixes around the cursor, so the cursor
+/// rule of [`ListRequest`] is applied here once more.
+fn after_cursor(entry: &ListEntry, start_after: Option<&str>) -> bool {
+    let Some(start_after) = start_after else {
+        return true;
+    };
+    match entry {
+        ListEntry::Object(meta) => meta.key.as_str() > start_after,
+        ListEntry::Prefix(prefix) => {
+            prefix.as_str() > start_after && !start_after.starts_with(prefix.as_str())
+        }
+    }
+}
+
+fn list_entry(entry: minio::s3::types::ListEntry) -> ListEntry {
+    if entry.is_prefix {
+        return ListEntry::Prefix(entry.name);
+    }
+    ListEntry::Object(ObjectMeta {
+        size: entry.size.unwrap_or(0),
+        etag: entry
+            .etag
+            .map(|t| t.trim_matches('"').to_owned())
+            .filter(|t| !t.is_empty()),
+        last_modified: entry.last_modified,
+        content_type: None,
+        key: entry.name,
+    })
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        body: ByteStream,
+        content_type: &str,
+    ) -> Result<ObjectMeta, StorageError> {
+        // A streamed body can be sent once only, so a put is not retried; a body that
+        // fails half-way fails the upload, and the SDK aborts a multipart upload it began.
+        let content =
+            ObjectContent::new_from_stream(body.map_err(std::io::Error::other), None::<u64>);
+        let response = self
+            .client
+            .put_object_content(&self.bucket, key.as_str(), content)
+            .map_err(|e| storage_error(e.into(), Some(key.as_str())))?
+            .content_type(Some(content_type.to_owned()))
+            .part_size(PART_SIZE)
+            .build()
+            .send()
+            .await
+            .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        let etag = response
+            .etag()
+            .ok()
+            .map(|t| t.as_str().trim_matches('"').to_owned());
+        match etag.filter(|t| !t.is_empty()) {
+            Some(etag) => Ok(ObjectMeta {
+                key: key.to_string(),
+                size: response.object_size(),
+                etag: Some(etag),
+                last_modified: None,
+                content_type: Some(content_type.to_owned()),
+            }),
+            // Servers answer a completed multipart upload without an ETag header here.
+            None => self.stat(key).await,
+        }
+    }
+
+    async fn get(
+        &self,
+        key: &ObjectKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError> {
+        match range {
+            None => self.get_whole(key).await,
+            Some(range) => self.get_range(key, range).await,
+        }
+    }
+
+    async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {
+        let response = retry("stat object", || async {
+            self.client
+                .stat_object(&self.bucket, key.as_str())?
+                .build()
+                .send()
+                .await
+        })
+        .await
+        .map_err(|e| storage_error(e, Some(key.as_str())))?;
+        let size = response
+            .size()
+            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(meta_from_headers(key.as_str(), response.headers(), size))
+    }
+
+    async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        retry("delete object", || async {
+            self.client
+                .delete_object(&self.bucket, key.as_str())?
+                .build()
+                .send()
+                .await
+        })
+        .await
+        .map(|_| ())
+        .or_else(|e| match storage_error(e, Some(key.as_str())) {
+            StorageError::NotFound(_) => Ok(()),
+            other => Err(other),
+        })
+    }
+
+    async fn list(&self, request: &ListRequest) -> Result<ListPage, StorageError> {
+        let max = request.max_entries.clamp(1, 1000);
+        // One more than asked, to know whether another page follows.
+        let max_keys = u16::try_from((max + 1).min(1000)).unwrap_or(1000);
+        let start_after = request.start_after.as_deref();
+        let mut entries: Vec<ListEntry> = Vec::new();
+        let mut token = None;
+        loop {
+            let response = self.list_request(request, max_keys, token).await?;
+            let mut page: Vec<ListEntry> = response.contents.into_iter().map(list_entry).collect();
+            page.sort_by(|a, b| a.name().cmp(b.name()));
+            entries.extend(page.into_iter().filter(|e| after_cursor(e, start_after)));
+            token = response
+                .next_continuation_token
+                .filter(|_| response.is_truncated);
+            if entries.len() > max || token.is_none() {
+                break;
+            }
+        }
+        let more = entries.len() > max;
+        entries.truncate(max);
+        let next_start_after = more
+            .then(|| entries.last().map(|e| e.name().to_owned()))
+            .flatten();
+        Ok(ListPage {
+            entries,
+            next_start_after,
+        })
+    }
+
+    async fn usage(&self, prefix: &KeyPrefix) -> Result<Usage, StorageError> {
+        walk::usage(self, prefix.as_str()).await
+    }
+
+    async fn purge(&self, prefix: &ScopePrefix) -> Result<PurgeReport, StorageError> {
+        purge::purge(self, prefix.as_str()).await
+    }
+
+    async fn check(&self) -> Result<(), StorageError> {
+        let response = retry("check bucket", || async {
+            self.client
+                .bucket_exists(&self.bucket)?
+                .build()
+                .send()
+                .await
+        })
+        .await
+        .map_err(|e| storage_error(e, None))?;
+        if response.exists() {
+            Ok(())
+        } else {
+            Err(StorageError::Refused(format!(
+                "the bucket {} does not exist",
+                self.bucket.as_str()
+            )))
+        }
+    }
+}

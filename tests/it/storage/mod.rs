@@ -1,0 +1,8 @@
+//! The storage layer against real backends: a local folder, an s3s server over HTTP,
+//! and moto for what only it can do (versioning, delete markers, multipart listings).
+
+mod artifacts;
+mod backends;
+mod contract;
+mod local;
+mod versioned;
