@@ -239,7 +239,8 @@ fn child_id<T>(
 }
 
 impl ArtifactStore {
-    /// One page of a run's artifacts of one kind, in key order.
+    /// One page of a run's artifacts of one kind, in key order. Keys in the folder that
+    /// do not fit the layout are listed in `skipped` and do not count towards `limit`.
     pub async fn list_artifacts(
         &self,
         run: &Scope,
@@ -248,38 +249,56 @@ impl ArtifactStore {
         limit: usize,
     ) -> Result<ArtifactPage, StorageError> {
         needs_run(run)?;
+        let limit = clamp(limit);
         let folder = format!("{}{}/", run.prefix(), kind.folder());
-        let request = ListRequest {
+        let mut request = ListRequest {
             prefix: KeyPrefix::parse(&folder)?,
             delimited: true,
             start_after: start_after.map(|name| format!("{folder}{name}{}", kind.extension())),
-            max_entries: clamp(limit),
+            max_entries: limit,
         };
-        let page = self.store.list(&request).await?;
-        let mut items = Vec::new();
-        let mut skipped = Vec::new();
-        for entry in page.entries {
-            match artifact(&entry, kind) {
-                Some(artifact) => items.push(artifact),
-                None => {
-                    tracing::warn!(
-                        key = entry.name(),
-                        "skipping a key outside the artifact layout"
-                    );
-                    skipped.push(entry.name().to_owned());
+        let mut page = ArtifactPage {
+            items: Vec::new(),
+            next: None,
+            skipped: Vec::new(),
+        };
+        loop {
+            let listed = self.store.list(&request).await?;
+            let mut entries = listed.entries.into_iter();
+            for entry in entries.by_ref() {
+                sort_entry(&mut page, entry, kind);
+                if page.items.len() == limit {
+                    break;
+                }
+            }
+            let more = entries.next().is_some() || listed.next_start_after.is_some();
+            // A folder full of foreign keys is not read to its end in one call: after
+            // `limit` of them the page ends at its last artifact, if it has one.
+            let full = page.items.len() == limit || page.skipped.len() >= limit;
+            match listed.next_start_after {
+                Some(cursor) if !full => request.start_after = Some(cursor),
+                _ => {
+                    if more {
+                        page.next = page.items.last().map(|a| a.key.name().clone());
+                    }
+                    return Ok(page);
                 }
             }
         }
-        // The cursor is a key: when the page ends with a skipped key, the next page
-        // starts after the last artifact and meets that key again, skipped again.
-        let next = page
-            .next_start_after
-            .and_then(|_| items.last().map(|a: &Artifact| a.key.name().clone()));
-        Ok(ArtifactPage {
-            items,
-            next,
-            skipped,
-        })
+    }
+}
+
+/// Puts a listed entry among the page's artifacts, or among its skipped keys.
+fn sort_entry(page: &mut ArtifactPage, entry: ListEntry, kind: ArtifactKind) {
+    match artifact(&entry, kind) {
+        Some(artifact) => page.items.push(artifact),
+        None => {
+            tracing::warn!(
+                key = entry.name(),
+                "skipping a key outside the artifact layout"
+            );
+            page.skipped.push(entry.name().to_owned());
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use crate::db::audit as table;
@@ -50,6 +50,8 @@ pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
 pub const MAX_REASON_CHARS: usize = 2_000;
 /// Longest actor name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
+/// Events per database read of an export.
+pub const EXPORT_PAGE: i64 = 1_000;
 /// Largest page [`AuditLog::query`] returns.
 pub const MAX_PAGE: usize = 500;
 
@@ -326,27 +328,57 @@ impl AuditLog {
         })
     }
 
-    /// Writes the whole trail to `out`, oldest first, one event per line, holding only
-    /// one event in memory at a time. Returns the number of events written.
+    /// The whole trail as lines of `format` (each ending in `\n`), oldest first, read
+    /// in keyset pages of [`EXPORT_PAGE`] events: memory stays constant however long
+    /// the trail, and the stream owns what it needs (a web response can hold it).
+    pub fn export_lines(
+        &self,
+        format: ExportFormat,
+    ) -> BoxStream<'static, Result<String, AuditError>> {
+        let header = (format == ExportFormat::Csv).then(|| Ok(format!("{}\n", export::CSV_HEADER)));
+        let db = self.db.clone();
+        let pages = stream::try_unfold(Some(0), move |after| {
+            let db = db.clone();
+            async move {
+                let Some(after) = after else {
+                    return Ok(None);
+                };
+                let records = table::page_after(&db, after, EXPORT_PAGE).await?;
+                let full = records.len() == EXPORT_PAGE as usize;
+                let next = records.last().map(|r| r.seq).filter(|_| full);
+                Ok::<_, AuditError>((!records.is_empty()).then_some((records, next)))
+            }
+        });
+        let lines = pages
+            .map_ok(move |records| {
+                stream::iter(records.into_iter().map(move |record| {
+                    Ok(match format {
+                        ExportFormat::JsonLines => export::json_line(&record) + "\n",
+                        ExportFormat::Csv => export::csv_row(&record) + "\n",
+                    })
+                }))
+            })
+            .try_flatten();
+        stream::iter(header).chain(lines).boxed()
+    }
+
+    /// Writes the whole trail to `out` (see [`AuditLog::export_lines`]) and returns the
+    /// number of events written.
     pub async fn export(
         &self,
         format: ExportFormat,
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<u64, ExportError> {
-        if format == ExportFormat::Csv {
-            writeln!(out, "{}", export::CSV_HEADER)?;
-        }
-        let mut rows = table::stream(&self.db);
+        let mut lines = self.export_lines(format);
         let mut written = 0;
-        while let Some(record) = rows.try_next().await.map_err(AuditError::from)? {
-            let line = match format {
-                ExportFormat::JsonLines => export::json_line(&record),
-                ExportFormat::Csv => export::csv_row(&record),
-            };
-            writeln!(out, "{line}")?;
+        while let Some(line) = lines.try_next().await? {
+            out.write_all(line.as_bytes())?;
             written += 1;
         }
         out.flush()?;
+        if format == ExportFormat::Csv {
+            written -= 1;
+        }
         Ok(written)
     }
 }

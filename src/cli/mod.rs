@@ -1,6 +1,7 @@
 //! The command line: every command of `artifact-console`, and how each one runs.
 
 pub mod audit;
+pub mod serve;
 pub mod user;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -163,6 +164,8 @@ impl CliError {
 /// Runs one command to completion.
 pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
     match command {
+        Command::Serve { demo } => serve::serve(settings, demo).await,
+        Command::Demo => serve::demo(&settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Audit(command) => audit::run(command, &settings).await,
         Command::User(command) => user::run(command, &settings).await,

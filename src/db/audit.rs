@@ -195,6 +195,22 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Up to `limit` events after sequence number `after`, oldest first (keyset pages, so
+/// each page is one short query however long the trail).
+pub async fn page_after(db: &Db, after: i64, limit: i64) -> Result<Vec<EventRecord>, DbError> {
+    const STATEMENT: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+    );
+    let rows = sqlx::query(STATEMENT)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+}
+
 /// Every event, oldest first, as a stream: memory stays constant however long the trail.
 pub fn stream(db: &Db) -> BoxStream<'_, Result<EventRecord, DbError>> {
     const STATEMENT: &str = concat!("SELECT ", columns!(), " FROM audit_events ORDER BY seq");

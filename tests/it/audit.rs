@@ -4,7 +4,7 @@
 use artifact_console::audit::export::record_from_json_line;
 use artifact_console::audit::{
     ActionFilter, Actor, AuditError, AuditFilter, AuditLog, ChainProblem, ChainVerifier,
-    GENESIS_HASH, NewEvent, Outcome,
+    ExportFormat, GENESIS_HASH, NewEvent, Outcome,
 };
 use artifact_console::db::{Db, Dialect};
 use artifact_console::storage::{ProjectId, Scope, TenantId};
@@ -168,6 +168,18 @@ async fn two_pools_appending_a_thousand_events_each_build_one_chain() {
 
         assert_eq!((report.verified, report.problem), (2000, None));
         assert_eq!(count_events(&t.db).await, 2000);
+        let mut exported = Vec::new();
+        let written = AuditLog::new(t.db.clone())
+            .export(ExportFormat::JsonLines, &mut exported)
+            .await
+            .expect("export");
+        let mut verifier = ChainVerifier::new();
+        for line in String::from_utf8(exported).expect("UTF-8").lines() {
+            verifier
+                .push(record_from_json_line(line).expect("a JSON line"))
+                .expect("an intact link");
+        }
+        assert_eq!((written, verifier.finish()), (2000, Ok(2000)));
     })
     .await;
 }

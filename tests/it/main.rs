@@ -7,3 +7,4 @@ mod support;
 mod audit;
 mod auth;
 mod db;
+mod web;

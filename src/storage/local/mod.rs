@@ -276,8 +276,11 @@ impl ObjectStore for LocalStore {
         _content_type: &str,
     ) -> Result<ObjectMeta, StorageError> {
         let path = self.path_of(key.as_str())?;
-        self.create_parents(key.as_str()).await?;
+        self.check_components(key.as_str(), true).await?;
+        // The body is written before any folder is made, so a body that fails
+        // half-way leaves nothing behind but its partial file, which is removed.
         let partial = self.write_partial(body).await?;
+        self.create_parents(key.as_str()).await?;
         self.check_components(key.as_str(), true).await?;
         partial.publish(&path).await?;
         let meta = tokio::fs::symlink_metadata(&path).await?;
@@ -472,14 +475,21 @@ fn purge_folder(root: &Path, prefix: &str) -> Result<PurgeReport, StorageError> 
     Ok(report)
 }
 
-/// Removes `dir` and every folder below it that holds no file, without following links.
+/// Removes `dir` and every folder below it that holds no file. Symbolic links left in
+/// the scope are removed as links (what they point to is never touched), so nothing
+/// named after the scope is left behind.
 fn remove_empty_folders(dir: &Path) {
     let Ok(items) = std::fs::read_dir(dir) else {
         return;
     };
     for item in items.flatten() {
-        if item.file_type().is_ok_and(|t| t.is_dir()) {
-            remove_empty_folders(&item.path());
+        match item.file_type() {
+            Ok(t) if t.is_dir() => remove_empty_folders(&item.path()),
+            Ok(t) if t.is_symlink() => {
+                tracing::warn!(path = %item.path().display(), "removing a symbolic link from a purged scope");
+                let _ = std::fs::remove_file(item.path());
+            }
+            _ => {}
         }
     }
     let _ = std::fs::remove_dir(dir);

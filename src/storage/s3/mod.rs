@@ -336,7 +336,7 @@ impl ObjectStore for S3Store {
 
     async fn list(&self, request: &ListRequest) -> Result<ListPage, StorageError> {
         let max = request.max_entries.clamp(1, 1000);
-        // One more than asked, to know whether another page follows.
+        // One more than asked, so that a page that ends the listing usually says so.
         let max_keys = u16::try_from((max + 1).min(1000)).unwrap_or(1000);
         let start_after = request.start_after.as_deref();
         let mut entries: Vec<ListEntry> = Vec::new();
@@ -349,11 +349,13 @@ impl ObjectStore for S3Store {
             token = response
                 .next_continuation_token
                 .filter(|_| response.is_truncated);
-            if entries.len() > max || token.is_none() {
+            if entries.len() >= max || token.is_none() {
                 break;
             }
         }
-        let more = entries.len() > max;
+        // A full page with a continuation token has more behind it: the entries the
+        // cursor filters out can only come first, never on a later page.
+        let more = entries.len() > max || (entries.len() == max && token.is_some());
         entries.truncate(max);
         let next_start_after = more
             .then(|| entries.last().map(|e| e.name().to_owned()))
@@ -390,5 +392,83 @@ impl ObjectStore for S3Store {
                 self.bucket.as_str()
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::Method;
+    use minio::s3::multimap_ext::Multimap;
+    use minio::s3::types::ObjectKey as MinioKey;
+
+    use super::*;
+
+    fn settings(endpoint: Option<&str>, region: &str) -> S3Settings {
+        S3Settings {
+            bucket: "crawls".to_owned(),
+            endpoint: endpoint.map(|e| e.parse().expect("URL")),
+            access_key_id: "key".to_owned(),
+            secret_access_key: "secret".to_owned().into(),
+            region: region.to_owned(),
+        }
+    }
+
+    fn url_of(base: &BaseUrl) -> String {
+        let bucket = BucketName::new("crawls").expect("bucket");
+        let key = MinioKey::new("tenants/a/x.png").expect("key");
+        let region = Region::new("us-east-1").expect("region");
+        base.build_url(
+            &Method::GET,
+            &region,
+            &Multimap::new(),
+            Some(&bucket),
+            Some(&key),
+        )
+        .expect("url")
+        .to_string()
+    }
+
+    #[test]
+    fn custom_endpoints_are_addressed_path_style_and_signed_for_their_region() {
+        let (r2, _) = base_url(&settings(
+            Some("https://acc.r2.cloudflarestorage.com"),
+            "auto",
+        ))
+        .expect("R2");
+        let (minio, _) =
+            base_url(&settings(Some("http://127.0.0.1:9000"), "us-east-1")).expect("MinIO");
+
+        assert_eq!(r2.region.as_str(), "auto");
+        assert_eq!(
+            url_of(&r2),
+            "https://acc.r2.cloudflarestorage.com/crawls/tenants/a/x.png"
+        );
+        assert_eq!(minio.region.as_str(), "us-east-1");
+        assert!(url_of(&minio).starts_with("http://127.0.0.1:9000/crawls/"));
+    }
+
+    #[test]
+    fn aws_is_reached_in_the_configured_region_or_the_buckets_own() {
+        let (pinned, shown) = base_url(&settings(None, "eu-west-1")).expect("AWS");
+        let (auto, _) = base_url(&settings(None, "auto")).expect("AWS");
+
+        assert_eq!(pinned.region.as_str(), "eu-west-1");
+        assert_eq!(shown, "AWS eu-west-1");
+        // An empty region makes the client ask the bucket where it lives.
+        assert!(auto.region.as_str().is_empty());
+    }
+
+    #[test]
+    fn the_description_names_no_credential() {
+        let store =
+            S3Store::connect(&settings(Some("http://127.0.0.1:9000"), "auto")).expect("connect");
+
+        let shown = format!("{} {store:?}", store.describe());
+
+        assert_eq!(
+            store.describe(),
+            "S3 bucket crawls at http://127.0.0.1:9000"
+        );
+        assert!(!shown.contains("secret"));
     }
 }

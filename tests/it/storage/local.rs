@@ -87,6 +87,28 @@ async fn a_symlinked_file_is_never_served_nor_listed() {
 }
 
 #[tokio::test]
+async fn purging_a_scope_removes_links_in_it_but_never_their_targets() {
+    let (_base, root, outside) = folders();
+    let store = local_store(&root);
+    put_all(&store, &[RUN_KEY.to_owned()]).await;
+    let folder = root.join("tenants/acme/projects/1/runs/r1/screenshots");
+    std::os::unix::fs::symlink(outside.join("secret.png"), folder.join("b.png")).expect("link");
+    std::os::unix::fs::symlink(&outside, folder.join("dir")).expect("link");
+
+    let report = store
+        .purge(&Scope::Tenant(TenantId::parse("acme").expect("id")).prefix())
+        .await
+        .expect("purge");
+
+    assert_eq!(report.objects, 1);
+    assert!(!root.join("tenants/acme").exists());
+    assert_eq!(
+        std::fs::read(outside.join("secret.png")).expect("intact"),
+        b"secret"
+    );
+}
+
+#[tokio::test]
 async fn the_folder_for_writes_in_progress_cannot_be_named_by_a_key() {
     let (_base, root, _outside) = folders();
     let store = local_store(&root);
@@ -134,6 +156,22 @@ async fn a_write_in_progress_is_invisible_until_complete() {
     assert!(during_delimited.is_empty(), "{during_delimited:?}");
     assert!(matches!(stat_during, Err(StorageError::NotFound(_))));
     assert_eq!(read_all(&store, RUN_KEY).await.expect("get").len(), 20_000);
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_folders_behind() {
+    let (_base, root, _outside) = folders();
+    let store = local_store(&root);
+    let body = stream::iter(vec![
+        Ok(Bytes::from(vec![1_u8; 1000])),
+        Err(StorageError::Unavailable("gone".to_owned())),
+    ]);
+
+    let put = store.put(&key(RUN_KEY), Box::pin(body), "image/png").await;
+
+    assert!(put.is_err());
+    assert!(!root.join("tenants/acme").exists());
+    assert_eq!(partial_bytes(&root), 0);
 }
 
 #[tokio::test]

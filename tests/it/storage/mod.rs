@@ -5,4 +5,5 @@ mod artifacts;
 mod backends;
 mod contract;
 mod local;
+mod retries;
 mod versioned;

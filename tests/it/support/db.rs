@@ -5,7 +5,7 @@
 //! and dropped again when the [`TestDb`] is dropped. Run one body on both dialects with
 //! [`on_both`]:
 //!
-//! ```ignore
+//! ```text
 //! support::db::on_both(|t| async move {
 //!     let audit = AuditLog::new(t.db.clone());
 //!     // ...

@@ -1,4 +1,6 @@
 //! Shared set-up for the integration tests.
 
+pub mod app;
+pub mod browser;
 pub mod db;
 pub mod s3;

@@ -1,0 +1,54 @@
+//! `serve [--demo]` and `demo`: run the console, and fill an empty store with demo data.
+
+use crate::artifacts::ArtifactStore;
+use crate::config::Settings;
+use crate::demo::{self, DemoOutcome, DemoSize};
+use crate::storage;
+use crate::web::Application;
+
+use super::CliError;
+
+/// Applies migrations, binds `BIND` and serves until stopped; with `demo`, first fills
+/// an empty store with demo data.
+pub async fn serve(settings: Settings, with_demo: bool) -> Result<(), CliError> {
+    if with_demo {
+        fill_demo(&settings).await?;
+    }
+    let bind = settings.bind;
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    tracing::info!(
+        "artifact-console listening on http://{}:{}",
+        bind.ip(),
+        app.port()
+    );
+    app.run_until_stopped()
+        .await
+        .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
+}
+
+/// `demo`: fills the configured store, or says why it did not.
+pub async fn demo(settings: &Settings) -> Result<(), CliError> {
+    fill_demo(settings).await
+}
+
+async fn fill_demo(settings: &Settings) -> Result<(), CliError> {
+    let store = storage::open(&settings.storage)
+        .map_err(|e| CliError::Failed(format!("cannot open the artifact store: {e}")))?;
+    let described = store.describe();
+    let artifacts = ArtifactStore::new(store);
+    match demo::fill(&artifacts, DemoSize::FULL)
+        .await
+        .map_err(|e| CliError::Failed(format!("the demo data could not be written: {e}")))?
+    {
+        DemoOutcome::LeftUntouched => {
+            println!("demo: the {described} already holds data; nothing was written")
+        }
+        DemoOutcome::Filled { objects, bytes } => println!(
+            "demo: wrote {objects} objects ({}) to the {described}",
+            crate::web::format_size(bytes)
+        ),
+    }
+    Ok(())
+}
