@@ -30,32 +30,29 @@ pub async fn run(command: UserCommand, settings: &Settings) -> Result<(), CliErr
     result
 }
 
-/// Creates the first admin on an empty database and tells the operator how to sign in.
-/// `serve` calls this before it starts listening.
-pub async fn first_run(
-    accounts: &Auth,
-    settings: &Settings,
-    sign_in_url: &str,
-) -> Result<(), CliError> {
-    match accounts.bootstrap(&settings.data_dir, Utc::now()).await {
-        Ok(Bootstrap::AccountsExist) => Ok(()),
-        Ok(Bootstrap::Created {
-            account,
-            password,
-            password_file,
-        }) => {
-            println!(
-                "No account existed, so the account {} (admin) was created.\n\
-                 Password (shown once, also in {} readable only by you): {}\n\
-                 Sign in at {sign_in_url} and delete that file afterwards.",
-                account.name,
-                password_file.display(),
-                password.expose_secret()
-            );
-            Ok(())
-        }
-        Err(e) => Err(failed(e)),
+/// Creates the first admin on an empty database and tells the operator, once, how to
+/// sign in. `serve` calls this once it knows its address.
+pub async fn first_run(settings: &Settings, sign_in_url: &str) -> Result<(), CliError> {
+    let db = super::open_database(settings).await?;
+    let accounts = Auth::new(db.clone(), AuditLog::new(db.clone()));
+    let done = accounts.bootstrap(&settings.data_dir, Utc::now()).await;
+    db.close().await;
+    if let Bootstrap::Created {
+        account,
+        password,
+        password_file,
+    } = done.map_err(failed)?
+    {
+        println!(
+            "No account existed, so the account {} (admin) was created.\n\
+             Password (shown once; also in {}, readable only by you): {}\n\
+             Sign in at {sign_in_url} and delete that file afterwards.",
+            account.name,
+            password_file.display(),
+            password.expose_secret()
+        );
     }
+    Ok(())
 }
 
 async fn add(accounts: &Auth, name: &str, role: RoleArg, from_stdin: bool) -> Result<(), CliError> {

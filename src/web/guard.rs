@@ -18,7 +18,6 @@ use chrono::Utc;
 use super::access::{self, Access};
 use super::chrome::{self, Chrome};
 use super::{AppState, security};
-use crate::audit::AuditLog;
 use crate::auth::{self, Account, AccountName, Auth, Role, SessionPolicy};
 
 /// The audited account service of the running console.
@@ -27,7 +26,7 @@ pub fn accounts(state: &AppState) -> Auth {
         idle: state.settings.auth.session_idle,
         max_age: state.settings.auth.session_max_age,
     };
-    Auth::new(state.db.clone(), AuditLog::new(state.db.clone())).with_sessions(policy)
+    Auth::new(state.db.clone(), state.audit.clone()).with_sessions(policy)
 }
 
 /// The client's address: the peer, or what a trusted proxy says the client was.

@@ -11,11 +11,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use artifact_console::artifacts::ArtifactStore;
+use artifact_console::audit::AuditLog;
+use artifact_console::auth::{AccountName, Auth, Caller, Role};
 use artifact_console::config::{S3Settings, Settings};
 use artifact_console::db::Dialect;
 use artifact_console::storage::{self, ArtifactKey, ObjectKey, ObjectStore, bytes_stream};
 use artifact_console::web::Application;
-use secrecy::ExposeSecret;
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::db::{self, TestDb};
 
@@ -84,6 +87,49 @@ impl TestApp {
     }
 }
 
+/// The admin account `TestApp::client` is signed in as, so every page is open to it.
+pub const TESTER: &str = "console-tester";
+/// Its password.
+pub const TESTER_PASSWORD: &str = "console tester password";
+
+/// Creates [`TESTER`] and signs `client` in through the sign-in form.
+async fn sign_in_tester(address: &str, client: &reqwest::Client, test_db: &TestDb) {
+    let db = test_db.db.clone();
+    let name = AccountName::parse(TESTER).expect("a valid name");
+    Auth::new(db.clone(), AuditLog::new(db))
+        .create(
+            &Caller::operator(),
+            &name,
+            Role::Admin,
+            SecretString::from(TESTER_PASSWORD),
+            Utc::now(),
+        )
+        .await
+        .expect("the test account is created");
+    let form = client
+        .get(format!("{address}/login"))
+        .send()
+        .await
+        .expect("the sign-in form")
+        .text()
+        .await
+        .expect("its HTML");
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = form.find(marker).expect("a CSRF token in the form") + marker.len();
+    let token = &form[start..start + 64];
+    let answer = client
+        .post(format!("{address}/login"))
+        .form(&[
+            ("username", TESTER),
+            ("password", TESTER_PASSWORD),
+            ("csrf_token", token),
+        ])
+        .send()
+        .await
+        .expect("the console answers the sign-in");
+    assert_eq!(answer.status(), 303, "the test account signs in");
+}
+
 /// Starts the console over `backend` with default settings.
 pub async fn spawn(backend: Backend) -> TestApp {
     spawn_with(backend, &[]).await
@@ -140,6 +186,7 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
+    sign_in_tester(&address, &client, &test_db).await;
     TestApp {
         address,
         client,
