@@ -122,10 +122,10 @@ mod tests {
             let mut rest = source;
             while let Some(at) = rest.find(call) {
                 rest = &rest[at + call.len()..];
-                if let Some(literal) = rest.trim_start().strip_prefix('"')
+                if let Some(literal) = rest.trim_start().strip_prefix("\"/")
                     && let Some(end) = literal.find('"')
                 {
-                    found.push(literal[..end].to_owned());
+                    found.push(format!("/{}", &literal[..end]));
                 }
             }
         }
