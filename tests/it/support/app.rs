@@ -43,6 +43,8 @@ pub struct TestApp {
     pub artifacts: ArtifactStore,
     pub settings: Settings,
     pub db: TestDb,
+    /// `console_session=...` of `client`, for requests sent without it (raw sockets).
+    pub session_cookie: String,
     _dir: tempfile::TempDir,
     _backend_guard: Option<Box<dyn Any + Send>>,
 }
@@ -92,8 +94,9 @@ pub const TESTER: &str = "console-tester";
 /// Its password.
 pub const TESTER_PASSWORD: &str = "console tester password";
 
-/// Creates [`TESTER`] and signs `client` in through the sign-in form.
-async fn sign_in_tester(address: &str, client: &reqwest::Client, test_db: &TestDb) {
+/// Creates [`TESTER`] and signs `client` in through the sign-in form; returns the
+/// session cookie as `name=value`.
+async fn sign_in_tester(address: &str, client: &reqwest::Client, test_db: &TestDb) -> String {
     let db = test_db.db.clone();
     let name = AccountName::parse(TESTER).expect("a valid name");
     Auth::new(db.clone(), AuditLog::new(db))
@@ -128,6 +131,11 @@ async fn sign_in_tester(address: &str, client: &reqwest::Client, test_db: &TestD
         .await
         .expect("the console answers the sign-in");
     assert_eq!(answer.status(), 303, "the test account signs in");
+    answer
+        .cookies()
+        .find(|c| c.name() == "console_session")
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("a session cookie")
 }
 
 /// Starts the console over `backend` with default settings.
@@ -186,13 +194,14 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
-    sign_in_tester(&address, &client, &test_db).await;
+    let session_cookie = sign_in_tester(&address, &client, &test_db).await;
     TestApp {
         address,
         client,
         artifacts,
         settings,
         db: test_db,
+        session_cookie,
         _dir: dir,
         _backend_guard: guard,
     }
