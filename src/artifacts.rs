@@ -22,6 +22,7 @@ const MAX_LIMIT: usize = 1000;
 /// One page of ids in key order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// The ids on this page.
     pub items: Vec<T>,
     /// The cursor for the following page (pass it as `start_after`); `None` on the last.
     pub next: Option<T>,
@@ -30,15 +31,20 @@ pub struct Page<T> {
 /// One artifact and its facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
+    /// Where it lies, parsed.
     pub key: ArtifactKey,
+    /// Size in bytes.
     pub size: u64,
+    /// Entity tag without quotes, when the backend has one.
     pub etag: Option<String>,
+    /// Last modification time.
     pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// One page of a run's artifacts of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArtifactPage {
+    /// The artifacts on this page.
     pub items: Vec<Artifact>,
     /// The cursor for the following page; `None` on the last.
     pub next: Option<ArtifactName>,
@@ -50,8 +56,11 @@ pub struct ArtifactPage {
 /// How many artifacts of one kind a run holds, and their size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindSummary {
+    /// Screenshots, videos, diffs or tests.
     pub kind: ArtifactKind,
+    /// Artifacts of this kind.
     pub count: u64,
+    /// Their total size in bytes.
     pub bytes: u64,
 }
 
@@ -62,7 +71,9 @@ pub struct RunSummary {
     pub kinds: Vec<KindSummary>,
     /// Objects and bytes in the run, the skipped keys included.
     pub objects: u64,
+    /// Total size in bytes.
     pub bytes: u64,
+    /// The newest modification time in the run.
     pub last_modified: Option<DateTime<Utc>>,
     /// Keys in the run that do not fit the layout.
     pub skipped: u64,

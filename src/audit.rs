@@ -12,12 +12,12 @@
 //! durations and digests. An append refuses details with a key that names a secret
 //! (see [`SECRET_KEY_WORDS`]), fractional numbers, or more than [`MAX_DETAILS_BYTES`].
 
+mod action;
 pub mod canonical;
 pub mod export;
 pub mod verify;
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -27,6 +27,7 @@ use crate::db::audit as table;
 use crate::db::{Db, DbError, from_micros, to_micros};
 use crate::storage::{ProjectId, RunId, Scope, TenantId};
 
+pub use action::Action;
 pub use canonical::GENESIS_HASH;
 pub use verify::{ChainProblem, ChainVerifier};
 
@@ -127,7 +128,9 @@ impl fmt::Display for Actor {
 /// How the audited operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// It did what was asked.
     Success,
+    /// It was allowed but did not complete.
     Failure,
     /// Refused for lack of rights.
     Denied,
@@ -150,64 +153,20 @@ impl Outcome {
     }
 }
 
-/// An action name, `category.operation` (`purge.requested`): two parts of lowercase
-/// ASCII letters, digits and `_`, each starting with a letter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Action(String);
-
-impl Action {
-    /// Longest action accepted, in bytes.
-    pub const MAX_LEN: usize = 64;
-
-    /// Accepts `category.operation`; refuses anything else.
-    pub fn parse(value: &str) -> Result<Self, AuditError> {
-        let valid = value.len() <= Self::MAX_LEN
-            && value
-                .split_once('.')
-                .is_some_and(|(category, operation)| is_word(category) && is_word(operation));
-        if valid {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(AuditError::Invalid(format!(
-                "the action {value:?} is not category.operation in lowercase letters, digits and _"
-            )))
-        }
-    }
-
-    /// The action as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The part before the dot.
-    pub fn category(&self) -> &str {
-        self.0.split_once('.').map_or(&self.0, |(c, _)| c)
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-fn is_word(part: &str) -> bool {
-    part.starts_with(|c: char| c.is_ascii_lowercase())
-        && part
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// An event to append; the trail adds the sequence number, time and hashes.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
+    /// Who acted.
     pub actor: Actor,
     /// The client's IP address (a `host:port` is accepted and stored as the host).
     pub source: Option<String>,
     /// `category.operation`.
     pub action: String,
+    /// The tenant, project or run acted on, if any.
     pub scope: Option<Scope>,
+    /// The reason the actor gave (line breaks allowed).
     pub reason: Option<String>,
+    /// How it ended.
     pub outcome: Outcome,
     /// Counts, bytes, durations, digests: a JSON object (or `null` for none).
     pub details: Value,
@@ -216,16 +175,27 @@ pub struct NewEvent {
 /// A stored event, read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {
+    /// Position in the chain, from 1.
     pub seq: i64,
+    /// When it was appended (microsecond precision).
     pub at: DateTime<Utc>,
+    /// Who acted, with the name as it was then.
     pub actor: Actor,
+    /// The client's IP address, if there was one.
     pub source: Option<String>,
+    /// What was done.
     pub action: Action,
+    /// What it was done to.
     pub scope: Option<Scope>,
+    /// The reason given.
     pub reason: Option<String>,
+    /// How it ended.
     pub outcome: Outcome,
+    /// Counts, bytes, durations, digests.
     pub details: Value,
+    /// The hash of the event before (the genesis value for the first).
     pub prev_hash: String,
+    /// This event's hash (see [`canonical`]).
     pub hash: String,
 }
 
@@ -271,8 +241,8 @@ impl AuditLog {
     pub async fn append(&self, event: NewEvent) -> Result<AuditEvent, AuditError> {
         let checked = validate::Checked::new(event)?;
         let record = table::append(&self.db, |tail| {
-            // The time is taken under the append lock, so it never runs backwards
-            // along the chain unless the clock itself does.
+            // The time is taken under the append lock, so it only runs backwards along
+            // the chain if the clocks of two replicas disagree.
             Ok::<_, AuditError>(checked.link(tail, to_micros(Utc::now())))
         })
         .await??;
@@ -370,14 +340,14 @@ impl AuditLog {
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<u64, ExportError> {
         let mut lines = self.export_lines(format);
-        let mut written = 0;
+        let mut written: u64 = 0;
         while let Some(line) = lines.try_next().await? {
             out.write_all(line.as_bytes())?;
             written += 1;
         }
         out.flush()?;
         if format == ExportFormat::Csv {
-            written -= 1;
+            written = written.saturating_sub(1); // the header is not an event
         }
         Ok(written)
     }

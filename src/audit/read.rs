@@ -12,7 +12,9 @@ use crate::db::audit::{EventQuery, EventRecord};
 pub struct AuditFilter {
     /// The actor's name exactly (account or operator).
     pub actor: Option<String>,
+    /// One action or one category of actions.
     pub action: Option<ActionFilter>,
+    /// Events whose scope lies in this tenant.
     pub tenant: Option<TenantId>,
     /// At or after this time.
     pub since: Option<DateTime<Utc>>,
@@ -44,6 +46,7 @@ impl ActionFilter {
 /// One page of events, newest first.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
+    /// At most the requested number of events, newest first.
     pub events: Vec<AuditEvent>,
     /// Pass as `before` to get the following (older) page; `None` on the last page.
     pub next_before: Option<i64>,

@@ -1,10 +1,12 @@
 //! Turning a [`NewEvent`] into the columns of a stored event, refusing what the trail
 //! must not hold.
 
+use std::net::{IpAddr, SocketAddr};
+
 use serde_json::Value;
 
+use super::Action;
 use super::canonical::{canonical_text, event_hash};
-use super::{Action, IpAddr, SocketAddr};
 use super::{
     AuditError, MAX_DETAILS_BYTES, MAX_NAME_CHARS, MAX_REASON_CHARS, NewEvent, SECRET_KEY_WORDS,
 };

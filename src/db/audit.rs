@@ -84,13 +84,15 @@ pub async fn append<E>(
     db: &Db,
     build: impl FnOnce(Option<(i64, String)>) -> Result<EventRecord, E>,
 ) -> Result<Result<EventRecord, E>, DbError> {
-    let mut tx = db.begin_write().await?;
-    if db.dialect() == Dialect::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(APPEND_LOCK_KEY)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut tx = match db.dialect() {
+        // One round trip opens the transaction and waits for the lock; the tail read
+        // that follows is a later statement, so it sees the newest committed event.
+        Dialect::Postgres => {
+            let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})");
+            db.pool().begin_with(begin).await?
+        }
+        Dialect::Sqlite => db.begin_write().await?,
+    };
     let tail = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *tx)
         .await?

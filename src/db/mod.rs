@@ -111,7 +111,18 @@ impl Db {
     /// that run, not only the failing one.
     pub async fn migrate_with(&self, migrator: &Migrator) -> Result<(), DbError> {
         match self.dialect {
-            Dialect::Postgres => migrator.run(&self.pool).await?,
+            Dialect::Postgres => {
+                let mut conn = self.pool.acquire().await?;
+                let result = migrator.run(&mut *conn).await;
+                if result.is_err() {
+                    // sqlx keeps its session-level advisory lock when a migration
+                    // fails; back in the pool, that connection would make the next
+                    // migration (of this process or any other) wait for ever. Ending
+                    // the session releases the lock.
+                    let _ = conn.detach().close().await;
+                }
+                result?;
+            }
             Dialect::Sqlite => {
                 let mut tx = self.begin_write().await?;
                 migrator.run(&mut *tx).await?;
@@ -163,9 +174,9 @@ fn pool_options(dialect: Dialect) -> AnyPoolOptions {
                 // WAL lets readers work while one writer appends; the busy timeout
                 // makes concurrent writers (other processes too) wait for each other
                 // instead of failing with "database is locked".
-                conn.execute("PRAGMA journal_mode = WAL").await?;
                 conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
                     .await?;
+                conn.execute("PRAGMA journal_mode = WAL").await?;
                 Ok(())
             })
         }),

@@ -130,25 +130,7 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     } else {
         tracing::warn!(cause = %error, "the request was refused");
     }
-    let (message, hint) = match error.as_error::<WebError>() {
-        Some(e) if status.is_client_error() => (e.to_string(), e.hint().to_owned()),
-        Some(WebError::StoreUnavailable(_)) => (
-            "The artifact store does not answer right now.".to_owned(),
-            "Try again in a moment. /readyz shows whether the console can reach the \
-             database and the store; the request id below finds the cause in the log."
-                .to_owned(),
-        ),
-        _ if status.is_client_error() => (
-            "This address is not valid.".to_owned(),
-            "Check the address, or start again from the list of tenants.".to_owned(),
-        ),
-        _ => (
-            "Something went wrong on our side.".to_owned(),
-            "Try again in a moment. If it keeps happening, give the request id below to \
-             whoever runs the console."
-                .to_owned(),
-        ),
-    };
+    let (message, hint) = explain(error, status);
     let (req, old) = res.into_parts();
     let request_id = status
         .is_server_error()
@@ -174,4 +156,27 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// The message and the advice an error page shows; nothing internal for a 5xx.
+fn explain(error: &actix_web::Error, status: StatusCode) -> (String, String) {
+    match error.as_error::<WebError>() {
+        Some(e) if status.is_client_error() => (e.to_string(), e.hint().to_owned()),
+        Some(WebError::StoreUnavailable(_)) => (
+            "The artifact store does not answer right now.".to_owned(),
+            "Try again in a moment. /readyz shows whether the console can reach the \
+             database and the store; the request id below finds the cause in the log."
+                .to_owned(),
+        ),
+        _ if status.is_client_error() => (
+            "This address is not valid.".to_owned(),
+            "Check the address, or start again from the list of tenants.".to_owned(),
+        ),
+        _ => (
+            "Something went wrong on our side.".to_owned(),
+            "Try again in a moment. If it keeps happening, give the request id below to \
+             whoever runs the console."
+                .to_owned(),
+        ),
+    }
 }

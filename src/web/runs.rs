@@ -76,33 +76,62 @@ fn page_size(kind: ArtifactKind) -> usize {
     }
 }
 
+/// The run and the page of it a request asks for, parsed.
+struct RunAddress {
+    tenant: TenantId,
+    project: ProjectId,
+    run: RunId,
+    kind: ArtifactKind,
+    after: Option<ArtifactName>,
+}
+
+impl RunAddress {
+    fn parse(path: &(String, String, String), query: &RunQuery) -> Result<Self, WebError> {
+        let (tenant, project) = parse_project(&path.0, &path.1)?;
+        let run = RunId::parse(&path.2).map_err(|e| WebError::malformed("run id", &e))?;
+        let kind = parse_kind(query.kind.as_deref())?;
+        let after = query
+            .after
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(ArtifactName::parse)
+            .transpose()
+            .map_err(|e| WebError::malformed("page cursor", &e))?;
+        Ok(Self {
+            tenant,
+            project,
+            run,
+            kind,
+            after,
+        })
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Run(self.tenant.clone(), self.project.clone(), self.run.clone())
+    }
+
+    fn href(&self) -> String {
+        links::run(&self.tenant, &self.project, &self.run)
+    }
+}
+
 async fn run(
     chrome: Chrome,
     state: Data<AppState>,
     path: Path<(String, String, String)>,
     query: Query<RunQuery>,
 ) -> Result<RunPage, WebError> {
-    let (tenant, project) = parse_project(&path.0, &path.1)?;
-    let run = RunId::parse(&path.2).map_err(|e| WebError::malformed("run id", &e))?;
-    let kind = parse_kind(query.kind.as_deref())?;
-    let after = query
-        .after
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(ArtifactName::parse)
-        .transpose()
-        .map_err(|e| WebError::malformed("page cursor", &e))?;
-    let scope = Scope::Run(tenant.clone(), project.clone(), run.clone());
+    let at = RunAddress::parse(&path, &query)?;
+    let (scope, kind) = (at.scope(), at.kind);
     let artifacts = &state.artifacts;
 
     let summary = artifacts.run_summary(&scope).await?;
     if summary.objects == 0 && summary.skipped == 0 {
-        return Err(no_run(artifacts, &tenant, &project, &run).await);
+        return Err(no_run(artifacts, &at.tenant, &at.project, &at.run).await);
     }
     let page = artifacts
-        .list_artifacts(&scope, kind, after.as_ref(), page_size(kind))
+        .list_artifacts(&scope, kind, at.after.as_ref(), page_size(kind))
         .await?;
-    let items = run_items::items(&page.items);
     let (diffs, tests) = match kind {
         ArtifactKind::Diffs => (
             run_items::pair_diffs(artifacts, &page.items).await?,
@@ -115,44 +144,44 @@ async fn run(
         _ => (Vec::new(), Vec::new()),
     };
 
-    let base = format!(
-        "{}?kind={}",
-        links::run(&tenant, &project, &run),
-        kind.folder()
-    );
+    let base = format!("{}?kind={}", at.href(), kind.folder());
     let next = page.next.as_ref().map(|n| n.as_str().to_owned());
-    let mut items = items;
+    let mut items = run_items::items(&page.items);
     run_items::link_neighbours(
         &mut items,
         next.as_ref().map(|n| format!("{base}&after={}", encode(n))),
     );
     Ok(RunPage {
-        chrome: chrome.section("tenants").crumbs(vec![
-            Crumb::link("Tenants", "/tenants"),
-            Crumb::link(tenant.as_str(), links::tenant(&tenant)),
-            Crumb::link(project.as_str(), links::project(&tenant, &project)),
-            Crumb::here(run.as_str()),
-        ]),
+        chrome: chrome.section("tenants").crumbs(crumbs(&at)),
         prefix: scope.prefix().to_string(),
         objects: format::count(summary.objects),
         size: format::size(summary.bytes),
         latest: Moment::of(summary.last_modified),
         skipped: summary.skipped,
-        tabs: tabs(&summary, kind, &links::run(&tenant, &project, &run)),
+        tabs: tabs(&summary, kind, &at.href()),
         kind: kind.folder(),
         pager: Pager::new(
             &base,
-            after.as_ref().map(ArtifactName::as_str),
+            at.after.as_ref().map(ArtifactName::as_str),
             next.as_deref(),
             items.len(),
         ),
         items,
         diffs,
         tests,
-        tenant: tenant.to_string(),
-        project: project.to_string(),
-        run: run.to_string(),
+        tenant: at.tenant.to_string(),
+        project: at.project.to_string(),
+        run: at.run.to_string(),
     })
+}
+
+fn crumbs(at: &RunAddress) -> Vec<Crumb> {
+    vec![
+        Crumb::link("Tenants", "/tenants"),
+        Crumb::link(at.tenant.as_str(), links::tenant(&at.tenant)),
+        Crumb::link(at.project.as_str(), links::project(&at.tenant, &at.project)),
+        Crumb::here(at.run.as_str()),
+    ]
 }
 
 /// The 404 of a run with nothing stored, naming the first level that is missing.

@@ -94,7 +94,13 @@ impl ThumbnailCache {
     /// Writes a preview through a temporary file and a rename, so a reader never sees
     /// half a file, then trims the cache if it grew past its cap.
     async fn store(&self, path: &PathBuf, png: &Bytes) -> std::io::Result<()> {
-        let temp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Two requests may draw the same preview at once: each writes its own file.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let temp = path.with_extension(format!(
+            "tmp{}-{}",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         tokio::fs::write(&temp, png).await?;
         tokio::fs::rename(&temp, path).await?;
         let used = self

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 use artifact_console::db::{Db, Dialect};
 use sqlx::migrate::Migrator;
@@ -73,8 +74,12 @@ async fn a_failing_migration_leaves_the_schema_as_it_was() {
             .await;
         assert!(leftover.is_err(), "the table it created must be gone");
         assert_eq!(applied_versions(&t.db).await, vec![1, 2, 3]);
-        t.db.migrate()
-            .await
+        // Another process must not find the migration lock still held: a deadlock
+        // guard, not a speed check.
+        let other = t.second_pool().await;
+        let again = tokio::time::timeout(Duration::from_secs(60), other.migrate()).await;
+        again
+            .expect("the failed run left the migration lock held")
             .expect("the real migrations still apply");
     })
     .await;

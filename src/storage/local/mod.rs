@@ -7,39 +7,32 @@
 //! while the console runs could swap a folder for a link in between; the folder must
 //! only be writable by the console and the SaaS.
 
+mod partial;
+mod purge;
 mod walk;
 
 use std::fs::Metadata;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures_util::{StreamExt, TryStreamExt};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use futures_util::TryStreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use self::walk::{Found, Walker};
+use self::partial::{remove_stale_partials, write_partial};
+use self::purge::purge_folder;
+use self::walk::{Found, Walker, list_page};
 use super::{
-    ArtifactKind, ByteRange, ByteStream, GetObject, KeyPrefix, ListEntry, ListPage, ListRequest,
-    ObjectKey, ObjectMeta, ObjectStore, PurgeFailure, PurgeReport, ScopePrefix, StorageError,
-    Usage,
+    ArtifactKind, ByteRange, ByteStream, GetObject, KeyPrefix, ListPage, ListRequest, ObjectKey,
+    ObjectMeta, ObjectStore, PurgeReport, ScopePrefix, StorageError, Usage,
 };
 
 /// The hidden folder at the root where writes land before they are renamed into place.
 /// Listings skip it, and it sits on the same file system, so the rename is atomic.
 pub const PARTIAL_DIR: &str = ".artifact-console-partial";
-
-/// Partial files older than this are left-overs of a crash and are removed at start-up.
-const STALE_PARTIAL_AGE: Duration = Duration::from_secs(3600);
-
-/// At most this many failures are kept in a purge report; the rest are only counted in
-/// the log, so a purge of a broken folder cannot fill memory with failures.
-const MAX_REPORTED_FAILURES: usize = 1000;
-
-static PARTIAL_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A folder on local disk holding the artifacts.
 #[derive(Debug, Clone)]
@@ -141,79 +134,6 @@ impl LocalStore {
             }
         }
     }
-
-    async fn write_partial(&self, body: ByteStream) -> Result<PartialFile, StorageError> {
-        let path = self.root.join(PARTIAL_DIR).join(format!(
-            "{}-{}-{}",
-            std::process::id(),
-            PARTIAL_COUNTER.fetch_add(1, Ordering::Relaxed),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        ));
-        let partial = PartialFile { path: Some(path) };
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(partial.path())
-            .await?;
-        let mut body = body;
-        while let Some(chunk) = body.next().await {
-            file.write_all(&chunk?).await?;
-        }
-        file.flush().await?;
-        // The rename must publish the whole content, also after a power cut.
-        file.sync_all().await?;
-        Ok(partial)
-    }
-}
-
-/// A file being written in the partial folder; removed unless it was renamed into place,
-/// also when the writing task is cancelled half-way.
-struct PartialFile {
-    path: Option<PathBuf>,
-}
-
-impl PartialFile {
-    fn path(&self) -> &Path {
-        self.path.as_deref().unwrap_or(Path::new(""))
-    }
-
-    async fn publish(mut self, to: &Path) -> io::Result<()> {
-        let from = self.path.take().unwrap_or_default();
-        match tokio::fs::rename(&from, to).await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&from).await;
-                Err(e)
-            }
-        }
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        if let Some(path) = self.path.take() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-fn remove_stale_partials(dir: &Path) {
-    let Ok(items) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for item in items.flatten() {
-        let stale = item
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > STALE_PARTIAL_AGE);
-        if stale {
-            let _ = std::fs::remove_file(item.path());
-        }
-    }
 }
 
 /// An entity tag made of the modification time and the size, so it changes whenever a
@@ -279,7 +199,7 @@ impl ObjectStore for LocalStore {
         self.check_components(key.as_str(), true).await?;
         // The body is written before any folder is made, so a body that fails
         // half-way leaves nothing behind but its partial file, which is removed.
-        let partial = self.write_partial(body).await?;
+        let partial = write_partial(&self.root.join(PARTIAL_DIR), body).await?;
         self.create_parents(key.as_str()).await?;
         self.check_components(key.as_str(), true).await?;
         partial.publish(&path).await?;
@@ -407,92 +327,6 @@ impl LocalStore {
             None => Ok(()),
         }
     }
-}
-
-fn list_page(root: &Path, request: &ListRequest) -> Result<ListPage, StorageError> {
-    let max = request.max_entries.clamp(1, 1000);
-    let mut walker = Walker::new(
-        root,
-        request.prefix.as_str(),
-        request.start_after.as_deref(),
-        request.delimited,
-    )?;
-    let mut entries = Vec::new();
-    while entries.len() < max {
-        match walker.next_entry()? {
-            Some(Found::Object(meta)) => entries.push(ListEntry::Object(meta)),
-            Some(Found::Prefix(prefix)) => entries.push(ListEntry::Prefix(prefix)),
-            None => break,
-        }
-    }
-    let more = entries.len() == max && walker.next_entry()?.is_some();
-    let next_start_after = more
-        .then(|| entries.last().map(|e| e.name().to_owned()))
-        .flatten();
-    Ok(ListPage {
-        entries,
-        next_start_after,
-    })
-}
-
-/// Deletes every object under `prefix` as the walk finds it, then removes the folders
-/// that became empty.
-fn purge_folder(root: &Path, prefix: &str) -> Result<PurgeReport, StorageError> {
-    let mut report = PurgeReport::default();
-    let mut failed = 0_u64;
-    let mut walker = Walker::new(root, prefix, None, false)?;
-    while let Some(found) = walker.next_entry()? {
-        let Found::Object(meta) = found else { continue };
-        match std::fs::remove_file(root.join(&meta.key)) {
-            Ok(()) => {
-                report.objects += 1;
-                report.bytes += meta.size;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => {
-                failed += 1;
-                if report.failures.len() < MAX_REPORTED_FAILURES {
-                    report.failures.push(PurgeFailure {
-                        key: meta.key,
-                        version_id: None,
-                        message: e.to_string(),
-                    });
-                }
-            }
-        }
-    }
-    if failed > report.failures.len() as u64 {
-        tracing::warn!(failed, "more purge failures than the report keeps");
-    }
-    let scope_dir = root.join(prefix.trim_end_matches('/'));
-    remove_empty_folders(&scope_dir);
-    let mut dir = scope_dir;
-    while dir.pop() && dir != root && dir.starts_with(root) {
-        if std::fs::remove_dir(&dir).is_err() {
-            break;
-        }
-    }
-    Ok(report)
-}
-
-/// Removes `dir` and every folder below it that holds no file. Symbolic links left in
-/// the scope are removed as links (what they point to is never touched), so nothing
-/// named after the scope is left behind.
-fn remove_empty_folders(dir: &Path) {
-    let Ok(items) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for item in items.flatten() {
-        match item.file_type() {
-            Ok(t) if t.is_dir() => remove_empty_folders(&item.path()),
-            Ok(t) if t.is_symlink() => {
-                tracing::warn!(path = %item.path().display(), "removing a symbolic link from a purged scope");
-                let _ = std::fs::remove_file(item.path());
-            }
-            _ => {}
-        }
-    }
-    let _ = std::fs::remove_dir(dir);
 }
 
 #[cfg(test)]

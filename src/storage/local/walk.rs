@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{PARTIAL_DIR, content_type_for, etag_for};
-use crate::storage::ObjectMeta;
+use crate::storage::{ListEntry, ListPage, ListRequest, ObjectMeta, StorageError};
 
 /// What the walk found: an object, or a folder rolled up into a common prefix.
 #[derive(Debug)]
@@ -198,4 +198,31 @@ fn holds_an_object(path: &Path) -> io::Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// One page of a listing, read with a fresh walk that starts after the cursor.
+pub(super) fn list_page(root: &Path, request: &ListRequest) -> Result<ListPage, StorageError> {
+    let max = request.max_entries.clamp(1, 1000);
+    let mut walker = Walker::new(
+        root,
+        request.prefix.as_str(),
+        request.start_after.as_deref(),
+        request.delimited,
+    )?;
+    let mut entries = Vec::new();
+    while entries.len() < max {
+        match walker.next_entry()? {
+            Some(Found::Object(meta)) => entries.push(ListEntry::Object(meta)),
+            Some(Found::Prefix(prefix)) => entries.push(ListEntry::Prefix(prefix)),
+            None => break,
+        }
+    }
+    let more = entries.len() == max && walker.next_entry()?.is_some();
+    let next_start_after = more
+        .then(|| entries.last().map(|e| e.name().to_owned()))
+        .flatten();
+    Ok(ListPage {
+        entries,
+        next_start_after,
+    })
 }

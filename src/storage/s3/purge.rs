@@ -19,7 +19,7 @@ use super::xml::{child_texts, escape, field};
 use crate::storage::{PurgeFailure, PurgeReport, StorageError};
 
 /// Batch deletes (and upload aborts) in flight at once.
-pub(super) const DELETE_CONCURRENCY: usize = 8;
+pub(super) const DELETE_CONCURRENCY: usize = 16;
 
 /// At most this many failures are kept in a report; the rest are only counted in the log.
 const MAX_REPORTED_FAILURES: usize = 1000;

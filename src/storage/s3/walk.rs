@@ -5,6 +5,7 @@
 use futures_util::StreamExt;
 use minio::s3::builders::VersioningStatus;
 use minio::s3::error::{Error, S3ServerError};
+use minio::s3::response::ListObjectsResponse;
 use minio::s3::types::{S3Api, ToStream};
 
 use super::S3Store;
@@ -76,38 +77,7 @@ pub(super) async fn page(
     versioned: bool,
     cursor: &Cursor,
 ) -> Result<(Vec<Listed>, Option<Cursor>), StorageError> {
-    let response = retry("list for a walk", || async {
-        let (start_after, key_marker, version_id_marker) = match cursor {
-            Cursor::Start => (None, None, None),
-            Cursor::AfterKey(key) => (Some(key.clone()), None, None),
-            Cursor::AfterVersion { key, version_id } => {
-                (None, Some(key.clone()), version_id.clone())
-            }
-        };
-        let mut pages = store
-            .client
-            .list_objects(&store.bucket)?
-            .prefix((!prefix.is_empty()).then(|| prefix.to_owned()))
-            .recursive(true)
-            .include_versions(versioned)
-            .max_keys(Some(1000_u16))
-            .start_after(start_after)
-            .key_marker(key_marker)
-            .version_id_marker(version_id_marker)
-            .build()
-            .to_stream()
-            .await;
-        match pages.next().await {
-            Some(page) => page,
-            None => Err(Error::S3Server(S3ServerError::HttpError(
-                500,
-                "empty listing".to_owned(),
-            ))),
-        }
-    })
-    .await
-    .map_err(|e| storage_error(e, None))?;
-
+    let response = list_once(store, prefix, versioned, cursor).await?;
     let listed: Vec<Listed> = response
         .contents
         .into_iter()
@@ -132,6 +102,44 @@ pub(super) async fn page(
         }),
     };
     Ok((listed, next))
+}
+
+/// One listing request of up to 1,000 entries, retried when the failure is transient.
+async fn list_once(
+    store: &S3Store,
+    prefix: &str,
+    versioned: bool,
+    cursor: &Cursor,
+) -> Result<ListObjectsResponse, StorageError> {
+    let (start_after, key_marker, version_id_marker) = match cursor {
+        Cursor::Start => (None, None, None),
+        Cursor::AfterKey(key) => (Some(key.clone()), None, None),
+        Cursor::AfterVersion { key, version_id } => (None, Some(key.clone()), version_id.clone()),
+    };
+    retry("list for a walk", || async {
+        let mut pages = store
+            .client
+            .list_objects(&store.bucket)?
+            .prefix((!prefix.is_empty()).then(|| prefix.to_owned()))
+            .recursive(true)
+            .include_versions(versioned)
+            .max_keys(Some(1000_u16))
+            .start_after(start_after.clone())
+            .key_marker(key_marker.clone())
+            .version_id_marker(version_id_marker.clone())
+            .build()
+            .to_stream()
+            .await;
+        match pages.next().await {
+            Some(page) => page,
+            None => Err(Error::S3Server(S3ServerError::HttpError(
+                500,
+                "empty listing".to_owned(),
+            ))),
+        }
+    })
+    .await
+    .map_err(|e| storage_error(e, None))
 }
 
 /// Counts everything under `prefix`, page by page.

@@ -77,6 +77,13 @@ async fn a_real_browser_shows_thumbnails_plays_and_seeks_the_video_and_compares_
     browser.goto(&format!("{run}?kind=diffs")).await;
     let diff = browser.run_async(DIFF, json!([])).await;
     save(&browser, "diff-viewer.png").await;
+    browser
+        .run(
+            "document.querySelector('.overlay').scrollIntoView();",
+            json!([]),
+        )
+        .await;
+    save(&browser, "diff-overlay.png").await;
 
     let widths: Vec<u64> = widths
         .as_array()

@@ -1,6 +1,6 @@
 use artifact_console::demo::pictures;
 
-use super::{RUN, text_of};
+use super::{RUN, on_every_backend, text_of};
 use crate::support::app::{self, Backend, TestApp};
 
 /// `src="/thumbnails/..."` attributes of a page, in order.
@@ -85,21 +85,23 @@ async fn a_gallery_of_200_full_page_screenshots_transfers_under_5_percent_of_the
 
 #[tokio::test]
 async fn a_thumbnail_answers_304_to_its_own_tag_and_404_for_videos() {
-    let app = app::spawn(Backend::Local).await;
-    app.put(&format!("{RUN}/screenshots/home.png"), super::png(640, 900))
-        .await;
-    app.put(&format!("{RUN}/videos/home.webm"), "not really a video")
-        .await;
-    let url = format!("/thumbnails/{RUN}/screenshots/home.png");
+    on_every_backend(|app| async move {
+        app.put(&format!("{RUN}/screenshots/home.png"), super::png(640, 900))
+            .await;
+        app.put(&format!("{RUN}/videos/home.webm"), "not really a video")
+            .await;
+        let url = format!("/thumbnails/{RUN}/screenshots/home.png");
 
-    let first = app.get(&url).await;
-    let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
-    let again = app.get_with(&url, &[("if-none-match", &etag)]).await;
-    let video = app
-        .get(&format!("/thumbnails/{RUN}/videos/home.webm"))
-        .await;
+        let first = app.get(&url).await;
+        let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+        let again = app.get_with(&url, &[("if-none-match", &etag)]).await;
+        let video = app
+            .get(&format!("/thumbnails/{RUN}/videos/home.webm"))
+            .await;
 
-    assert_eq!(first.status(), 200);
-    assert_eq!(again.status(), 304);
-    assert_eq!(video.status(), 404);
+        assert_eq!(first.status(), 200);
+        assert_eq!(again.status(), 304);
+        assert_eq!(video.status(), 404);
+    })
+    .await;
 }
