@@ -238,6 +238,7 @@ impl AuditLog {
 
     /// Appends one event at the end of the chain and returns it as stored. Refused
     /// events (see the module documentation) leave the trail unchanged.
+    #[tracing::instrument(name = "Appending an audit event", skip_all, fields(action = %event.action))]
     pub async fn append(&self, event: NewEvent) -> Result<AuditEvent, AuditError> {
         let checked = validate::Checked::new(event)?;
         let record = table::append(&self.db, |tail| {
@@ -278,6 +279,7 @@ impl AuditLog {
     }
 
     /// Walks the whole chain, oldest first, and reports the first broken event.
+    #[tracing::instrument(name = "Verifying the audit chain", skip_all)]
     pub async fn verify(&self) -> Result<VerifyReport, AuditError> {
         let mut verifier = ChainVerifier::new();
         let mut rows = table::stream(&self.db);
