@@ -194,7 +194,7 @@ pub fn safe_next(next: Option<&str>) -> String {
     let same_origin = next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
-        && !next.chars().any(char::is_control)
+        && next.bytes().all(|b| b.is_ascii_graphic())
         && next.len() <= 2048;
     let loops = ["/login", "/logout"]
         .iter()
@@ -221,6 +221,7 @@ mod tests {
             (Some("javascript:alert(1)"), "/"),
             (Some("/login?next=/x"), "/"),
             (Some("/ok\r\nSet-Cookie: x=y"), "/"),
+            (Some("/tenants/caf\u{e9}"), "/"),
         ] {
             assert_eq!(safe_next(given), expected, "{given:?}");
         }
