@@ -119,6 +119,30 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// `THUMBNAIL_CACHE_MB`, default 256: size cap of the thumbnail cache, in MiB.
     pub thumbnail_cache_bytes: u64,
+    /// Session lifetimes and the optional proxy sign-on.
+    pub auth: AuthSettings,
+}
+
+/// How sign-in sessions behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// `SESSION_IDLE_MINUTES`, default 30: a session unused this long ends.
+    pub session_idle: chrono::TimeDelta,
+    /// `SESSION_MAX_HOURS`, default 12: a session ends this long after sign-in.
+    pub session_max_age: chrono::TimeDelta,
+    /// `TRUSTED_PROXY_HEADER` with `TRUSTED_PROXIES`: single sign-on through a proxy.
+    pub proxy: Option<ProxyAuthSettings>,
+}
+
+/// Single sign-on behind an authenticating proxy (e.g. oauth2-proxy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyAuthSettings {
+    /// `TRUSTED_PROXY_HEADER`: the request header naming the signed-in account,
+    /// e.g. `X-Forwarded-User`.
+    pub header: String,
+    /// `TRUSTED_PROXIES`: comma-separated addresses the header is believed from; from
+    /// any other peer it is ignored.
+    pub proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -168,7 +192,75 @@ impl Settings {
             database,
             cookie_secure,
             thumbnail_cache_bytes: thumbnail_cache_mb * 1024 * 1024,
+            auth: auth_settings(&get)?,
         })
+    }
+}
+
+fn auth_settings(get: &impl Fn(&str) -> Option<String>) -> Result<AuthSettings, ConfigError> {
+    let idle = parse_positive("SESSION_IDLE_MINUTES", get("SESSION_IDLE_MINUTES"), 30)?;
+    let max = parse_positive("SESSION_MAX_HOURS", get("SESSION_MAX_HOURS"), 12)?;
+    let proxy = match (get("TRUSTED_PROXY_HEADER"), get("TRUSTED_PROXIES")) {
+        (None, None) => None,
+        (Some(header), Some(list)) => Some(proxy_settings(header, &list)?),
+        (Some(_), None) => {
+            return Err(ConfigError::new(
+                "TRUSTED_PROXIES",
+                "TRUSTED_PROXY_HEADER requires TRUSTED_PROXIES (the proxy addresses to believe)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::new(
+                "TRUSTED_PROXY_HEADER",
+                "TRUSTED_PROXIES requires TRUSTED_PROXY_HEADER (e.g. X-Forwarded-User)",
+            ));
+        }
+    };
+    Ok(AuthSettings {
+        session_idle: chrono::TimeDelta::minutes(idle),
+        session_max_age: chrono::TimeDelta::hours(max),
+        proxy,
+    })
+}
+
+fn proxy_settings(header: String, list: &str) -> Result<ProxyAuthSettings, ConfigError> {
+    let header = header.trim().to_owned();
+    if header.is_empty()
+        || !header
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(ConfigError::new(
+            "TRUSTED_PROXY_HEADER",
+            format!("TRUSTED_PROXY_HEADER={header} is not a header name like X-Forwarded-User"),
+        ));
+    }
+    let proxies = list
+        .split(',')
+        .map(|p| {
+            p.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "TRUSTED_PROXIES",
+                    format!("TRUSTED_PROXIES: {} is not an IP address", p.trim()),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ProxyAuthSettings { header, proxies })
+}
+
+fn parse_positive(
+    variable: &'static str,
+    value: Option<String>,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let Some(v) = value else { return Ok(default) };
+    match v.trim().parse::<i64>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("{variable}={v} is not a whole number from 1 to 100000"),
+        )),
     }
 }
 
@@ -360,12 +452,35 @@ mod tests {
     }
 
     #[test]
+    fn proxy_sign_on_needs_a_header_and_addresses() {
+        let s = settings(&[
+            ("TRUSTED_PROXY_HEADER", "X-Forwarded-User"),
+            ("TRUSTED_PROXIES", "127.0.0.1, ::1"),
+        ])
+        .expect("valid");
+
+        let proxy = s.auth.proxy.expect("configured");
+        assert_eq!(proxy.header, "X-Forwarded-User");
+        assert_eq!(proxy.proxies.len(), 2);
+        assert_eq!(s.auth.session_idle, chrono::TimeDelta::minutes(30));
+        let alone = settings(&[("TRUSTED_PROXY_HEADER", "X-Forwarded-User")]);
+        assert_eq!(alone.expect_err("alone").variable, "TRUSTED_PROXIES");
+        let bad = settings(&[
+            ("TRUSTED_PROXY_HEADER", "X-U"),
+            ("TRUSTED_PROXIES", "proxy"),
+        ]);
+        assert_eq!(bad.expect_err("bad").variable, "TRUSTED_PROXIES");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (var, value) in [
             ("USE_S3", "maybe"),
             ("BIND", "everywhere"),
             ("DATABASE_URL", "mysql://x/y"),
             ("THUMBNAIL_CACHE_MB", "lots"),
+            ("SESSION_IDLE_MINUTES", "0"),
+            ("SESSION_MAX_HOURS", "half a day"),
         ] {
             let err = settings(&[(var, value)]).expect_err(var);
 

@@ -15,9 +15,11 @@ pub async fn serve(settings: Settings, with_demo: bool) -> Result<(), CliError> 
         fill_demo(&settings).await?;
     }
     let bind = settings.bind;
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
+    let sign_in_url = format!("http://{}:{}/login", bind.ip(), app.port());
+    super::user::first_run(&settings, &sign_in_url).await?;
     tracing::info!(
         "artifact-console listening on http://{}:{}",
         bind.ip(),

@@ -5,7 +5,10 @@
 //! `$1`-style placeholders, and store times as `BIGINT` microseconds since the Unix
 //! epoch (UTC), which both dialects sort and compare alike.
 
+pub mod accounts;
 pub mod audit;
+pub mod sessions;
+pub mod sign_ins;
 
 use std::time::Duration;
 

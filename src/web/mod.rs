@@ -5,21 +5,26 @@
 //! request into domain types, call [`crate::artifacts::ArtifactStore`], and render one
 //! `...Page` struct per template.
 
+pub mod access;
 mod assets;
 mod chrome;
 mod delivery;
 mod error;
 mod format;
+pub mod guard;
 mod health;
 mod highlight;
 mod links;
+mod login;
 mod overview;
 mod projects;
 mod range;
 mod run_items;
 mod runs;
+mod security;
 mod tenants;
 mod thumbnails;
+mod users;
 mod widgets;
 
 use std::net::TcpListener;
@@ -39,6 +44,7 @@ use crate::storage::{self, StorageError};
 pub use chrome::{Chrome, Crumb, SignedIn};
 pub use error::WebError;
 pub use format::size as format_size;
+pub use guard::{AdminUser, CurrentUser};
 pub use thumbnails::ThumbnailCache;
 pub use widgets::{EmptyState, Flash, Pager};
 
@@ -123,8 +129,10 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(guard::check))
                 .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
                 .wrap(TracingLogger::default())
+                .wrap(security::headers())
                 .app_data(state.clone())
                 .configure(configure)
         })
@@ -148,6 +156,8 @@ impl Application {
 /// Every route of the console; the sign-in guard wraps the whole app.
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
+    login::configure(cfg);
+    users::configure(cfg);
     assets::configure(cfg);
     overview::configure(cfg);
     tenants::configure(cfg);

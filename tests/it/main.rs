@@ -5,5 +5,6 @@ mod storage;
 mod support;
 
 mod audit;
+mod auth;
 mod db;
 mod web;

@@ -11,11 +11,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use artifact_console::artifacts::ArtifactStore;
+use artifact_console::audit::AuditLog;
+use artifact_console::auth::{AccountName, Auth, Caller, Role};
 use artifact_console::config::{S3Settings, Settings};
 use artifact_console::db::Dialect;
 use artifact_console::storage::{self, ArtifactKey, ObjectKey, ObjectStore, bytes_stream};
 use artifact_console::web::Application;
-use secrecy::ExposeSecret;
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::db::{self, TestDb};
 
@@ -40,6 +43,8 @@ pub struct TestApp {
     pub artifacts: ArtifactStore,
     pub settings: Settings,
     pub db: TestDb,
+    /// `console_session=...` of `client`, for requests sent without it (raw sockets).
+    pub session_cookie: String,
     _dir: tempfile::TempDir,
     _backend_guard: Option<Box<dyn Any + Send>>,
 }
@@ -82,6 +87,55 @@ impl TestApp {
             .await
             .expect("the store takes the object");
     }
+}
+
+/// The admin account `TestApp::client` is signed in as, so every page is open to it.
+pub const TESTER: &str = "console-tester";
+/// Its password.
+pub const TESTER_PASSWORD: &str = "console tester password";
+
+/// Creates [`TESTER`] and signs `client` in through the sign-in form; returns the
+/// session cookie as `name=value`.
+async fn sign_in_tester(address: &str, client: &reqwest::Client, test_db: &TestDb) -> String {
+    let db = test_db.db.clone();
+    let name = AccountName::parse(TESTER).expect("a valid name");
+    Auth::new(db.clone(), AuditLog::new(db))
+        .create(
+            &Caller::operator(),
+            &name,
+            Role::Admin,
+            SecretString::from(TESTER_PASSWORD),
+            Utc::now(),
+        )
+        .await
+        .expect("the test account is created");
+    let form = client
+        .get(format!("{address}/login"))
+        .send()
+        .await
+        .expect("the sign-in form")
+        .text()
+        .await
+        .expect("its HTML");
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = form.find(marker).expect("a CSRF token in the form") + marker.len();
+    let token = &form[start..start + 64];
+    let answer = client
+        .post(format!("{address}/login"))
+        .form(&[
+            ("username", TESTER),
+            ("password", TESTER_PASSWORD),
+            ("csrf_token", token),
+        ])
+        .send()
+        .await
+        .expect("the console answers the sign-in");
+    assert_eq!(answer.status(), 303, "the test account signs in");
+    answer
+        .cookies()
+        .find(|c| c.name() == "console_session")
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("a session cookie")
 }
 
 /// Starts the console over `backend` with default settings.
@@ -140,12 +194,14 @@ pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
+    let session_cookie = sign_in_tester(&address, &client, &test_db).await;
     TestApp {
         address,
         client,
         artifacts,
         settings,
         db: test_db,
+        session_cookie,
         _dir: dir,
         _backend_guard: guard,
     }

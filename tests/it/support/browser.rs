@@ -151,6 +151,33 @@ impl Browser {
             .await
     }
 
+    /// Signs in through the console's form at `address` and waits until the browser
+    /// has left the form.
+    pub async fn sign_in(&self, address: &str, name: &str, password: &str) {
+        self.goto(&format!("{address}/login")).await;
+        self.run(
+            "document.querySelector('#username').value = arguments[0];\
+             document.querySelector('#password').value = arguments[1];\
+             document.querySelector('form[action=\"/login\"] button[type=\"submit\"]').click();",
+            json!([name, password]),
+        )
+        .await;
+        // WebDriver does not wait for a navigation a script started; ask until it is over.
+        for _ in 0..200 {
+            let state = self
+                .run(
+                    "return [location.pathname, document.readyState];",
+                    json!([]),
+                )
+                .await;
+            if state[0] != "/login" && state[1] == "complete" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the browser did not get past the sign-in form");
+    }
+
     /// A PNG of the visible part of the page.
     pub async fn screenshot(&self) -> Vec<u8> {
         let answer: Value = self

@@ -63,6 +63,9 @@ async fn a_real_browser_shows_thumbnails_plays_and_seeks_the_video_and_compares_
     };
     demo::fill(&app.artifacts, size).await.expect("demo data");
     let run = format!("{}{RUN_PAGE}", app.address);
+    browser
+        .sign_in(&app.address, app::TESTER, app::TESTER_PASSWORD)
+        .await;
 
     browser.goto(&format!("{run}?kind=screenshots")).await;
     let widths = browser.run_async(THUMBNAILS, json!([])).await;
