@@ -135,6 +135,19 @@ pub struct ListPage {
     pub next_start_after: Option<String>,
 }
 
+impl ListPage {
+    /// A page of `entries`; when `more` follow, its last entry is the cursor.
+    pub(crate) fn new(entries: Vec<ListEntry>, more: bool) -> Self {
+        let next_start_after = more
+            .then(|| entries.last().map(|e| e.name().to_owned()))
+            .flatten();
+        Self {
+            entries,
+            next_start_after,
+        }
+    }
+}
+
 /// How much is stored under a prefix.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {

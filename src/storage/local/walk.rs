@@ -218,11 +218,5 @@ pub(super) fn list_page(root: &Path, request: &ListRequest) -> Result<ListPage, 
         }
     }
     let more = entries.len() == max && walker.next_entry()?.is_some();
-    let next_start_after = more
-        .then(|| entries.last().map(|e| e.name().to_owned()))
-        .flatten();
-    Ok(ListPage {
-        entries,
-        next_start_after,
-    })
+    Ok(ListPage::new(entries, more))
 }

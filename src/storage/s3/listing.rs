@@ -32,13 +32,7 @@ pub(super) async fn list(store: &S3Store, request: &ListRequest) -> Result<ListP
     // cursor filters out can only come first, never on a later page.
     let more = entries.len() > max || (entries.len() == max && token.is_some());
     entries.truncate(max);
-    let next_start_after = more
-        .then(|| entries.last().map(|e| e.name().to_owned()))
-        .flatten();
-    Ok(ListPage {
-        entries,
-        next_start_after,
-    })
+    Ok(ListPage::new(entries, more))
 }
 
 /// One request of a delimited or flat listing, by continuation token.
