@@ -125,6 +125,22 @@ async fn the_folder_for_writes_in_progress_cannot_be_named_by_a_key() {
 }
 
 #[tokio::test]
+async fn listings_never_show_the_folder_for_writes_in_progress_nor_pass_through_files() {
+    let (_base, root, _outside) = folders();
+    let store = local_store(&root);
+    std::fs::write(root.join(PARTIAL_DIR).join("half.png"), b"half").expect("partial");
+    std::fs::write(root.join("tenants/acme"), b"a file, not a folder").expect("file");
+
+    let partials = list_all(&store, &format!("{PARTIAL_DIR}/"), false, 1000).await;
+    let through_file = list_all(&store, "tenants/acme/", false, 1000).await;
+    let everything = list_all(&store, "", false, 1000).await;
+
+    assert!(partials.is_empty(), "{partials:?}");
+    assert!(through_file.is_empty(), "{through_file:?}");
+    assert_eq!(everything, vec!["tenants/acme".to_owned()]);
+}
+
+#[tokio::test]
 async fn a_write_in_progress_is_invisible_until_complete() {
     let (_base, root, _outside) = folders();
     let store = local_store(&root);
