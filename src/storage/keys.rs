@@ -26,16 +26,22 @@ pub const MAX_KEY_LEN: usize = 1024;
 /// Why a value was refused as an id, a name, a key or a prefix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// Nothing was given.
     #[error("{what} is empty")]
     Empty { what: &'static str },
+    /// Longer than the layout or S3 allows.
     #[error("{what} is longer than {max} bytes")]
     TooLong { what: &'static str, max: usize },
+    /// A `.` or `..` that would move up or stay in a folder.
     #[error("{what} may not be `.` or `..`")]
     DotSegment { what: &'static str },
+    /// A character that could change a key's meaning or hide what it says.
     #[error("{what} contains a character that is not allowed ({found:?})")]
     BadCharacter { what: &'static str, found: char },
+    /// A leading `/` or `//`, which backends read differently.
     #[error("{what} contains an empty path segment")]
     EmptySegment { what: &'static str },
+    /// A well-formed key that is not where an artifact lives.
     #[error("the key does not follow the artifact layout: {reason}")]
     Layout { reason: &'static str },
 }
@@ -216,8 +222,11 @@ impl fmt::Display for ArtifactName {
 /// What an erasure, a usage figure or a listing is about: a tenant, a project or a run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
+    /// Everything of one organisation.
     Tenant(TenantId),
+    /// One project of an organisation.
     Project(TenantId, ProjectId),
+    /// One crawl run of a project.
     Run(TenantId, ProjectId, RunId),
 }
 

@@ -19,15 +19,20 @@ pub(super) enum Kind {
     Current,
     /// An older version kept by a versioned bucket.
     Noncurrent,
+    /// A marker that hides the key on a versioned bucket.
     DeleteMarker,
 }
 
 /// One object, version or delete marker found under the prefix.
 #[derive(Debug, Clone)]
 pub(super) struct Listed {
+    /// The key as stored.
     pub key: String,
+    /// The version, on a versioned bucket only.
     pub version_id: Option<String>,
+    /// Size in bytes (zero for a delete marker).
     pub size: u64,
+    /// Current, older version or delete marker.
     pub kind: Kind,
 }
 
