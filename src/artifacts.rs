@@ -49,7 +49,8 @@ pub struct ArtifactPage {
     /// The cursor for the following page; `None` on the last.
     pub next: Option<ArtifactName>,
     /// Keys in the folder that do not fit the layout (wrong extension, sub-folders,
-    /// names that are not allowed); they are shown as such, never served.
+    /// names that are not allowed); they are shown as such, never served. At most as
+    /// many as the page's limit are named; every one is logged.
     pub skipped: Vec<String>,
 }
 

@@ -170,30 +170,31 @@ impl ArtifactStore {
             let listed = self.store.list(&request).await?;
             let mut entries = listed.entries.into_iter();
             for entry in entries.by_ref() {
-                sort_entry(&mut page, entry, kind);
+                sort_entry(&mut page, entry, kind, limit);
                 if page.items.len() == limit {
                     break;
                 }
             }
-            let more = entries.next().is_some() || listed.next_start_after.is_some();
-            // A folder full of foreign keys is not read to its end in one call: after
-            // `limit` of them the page ends at its last artifact, if it has one.
-            let full = page.items.len() == limit || page.skipped.len() >= limit;
-            match listed.next_start_after {
-                Some(cursor) if !full => request.start_after = Some(cursor),
-                _ => {
-                    if more {
-                        page.next = page.items.last().map(|a| a.key.name().clone());
-                    }
-                    return Ok(page);
+            // The cursor can only name an artifact, so the page reads on past foreign
+            // keys until it is full: ending early on them would leave the artifacts
+            // behind them out of reach.
+            if page.items.len() == limit {
+                if entries.next().is_some() || listed.next_start_after.is_some() {
+                    page.next = page.items.last().map(|a| a.key.name().clone());
                 }
+                return Ok(page);
+            }
+            match listed.next_start_after {
+                Some(cursor) => request.start_after = Some(cursor),
+                None => return Ok(page),
             }
         }
     }
 }
 
-/// Puts a listed entry among the page's artifacts, or among its skipped keys.
-fn sort_entry(page: &mut ArtifactPage, entry: ListEntry, kind: ArtifactKind) {
+/// Puts a listed entry among the page's artifacts, or among its skipped keys (at most
+/// `limit` of them are kept, so a folder full of foreign keys cannot fill memory).
+fn sort_entry(page: &mut ArtifactPage, entry: ListEntry, kind: ArtifactKind, limit: usize) {
     match artifact(&entry, kind) {
         Some(artifact) => page.items.push(artifact),
         None => {
@@ -201,7 +202,9 @@ fn sort_entry(page: &mut ArtifactPage, entry: ListEntry, kind: ArtifactKind) {
                 key = entry.name(),
                 "skipping a key outside the artifact layout"
             );
-            page.skipped.push(entry.name().to_owned());
+            if page.skipped.len() < limit {
+                page.skipped.push(entry.name().to_owned());
+            }
         }
     }
 }
