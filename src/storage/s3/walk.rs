@@ -110,9 +110,10 @@ pub(super) async fn page(
     Ok((listed, next))
 }
 
-/// Whether a key the server listed really lies under `prefix`. A purge deletes what the
-/// listing names, so a server that ignores or mangles the prefix must not lead it into a
-/// neighbouring scope (`tenants/acme-corp/` next to `tenants/acme/`).
+/// Whether a key the server listed really lies under `prefix`. A purge deletes and a
+/// page shows what the listing names, so a server that ignores or mangles the prefix
+/// must not lead either into a neighbouring scope (`tenants/acme-corp/` next to
+/// `tenants/acme/`).
 pub(super) fn within(prefix: &str, key: &str) -> bool {
     let inside = key.starts_with(prefix);
     if !inside {

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use artifact_console::storage::s3::S3Store;
-use artifact_console::storage::{ObjectStore, Scope, TenantId};
+use artifact_console::storage::{KeyPrefix, ListRequest, ObjectStore, Scope, TenantId};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;
@@ -219,4 +219,28 @@ async fn a_purge_never_deletes_what_a_server_lists_outside_the_scope() {
     assert!(seen.aborts.lock().expect("lock").is_empty());
     assert_eq!(report.objects, 1);
     assert_eq!(report.uploads_aborted, 0);
+}
+
+#[tokio::test]
+async fn a_listing_never_shows_what_a_server_lists_outside_the_prefix() {
+    let (store, _seen) = scripted_store(Script {
+        keys: vec![
+            "tenants/acme/projects/1/runs/r1/screenshots/a.png",
+            NEIGHBOUR_KEY,
+        ],
+        uploads: Vec::new(),
+        delete_answer: "<DeleteResult/>",
+    })
+    .await;
+    let request = ListRequest {
+        prefix: KeyPrefix::parse("tenants/acme/").expect("prefix"),
+        delimited: false,
+        start_after: None,
+        max_entries: 10,
+    };
+
+    let page = store.list(&request).await.expect("a page");
+
+    let names: Vec<&str> = page.entries.iter().map(|e| e.name()).collect();
+    assert_eq!(names, ["tenants/acme/projects/1/runs/r1/screenshots/a.png"]);
 }
