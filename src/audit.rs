@@ -62,9 +62,10 @@ pub enum AuditError {
     /// The event breaks a rule of the trail; nothing was stored.
     #[error("audit event refused: {0}")]
     Invalid(String),
-    /// The details hold a key that looks like a secret; nothing was stored.
-    #[error("audit event refused: details may not hold secrets, and {key:?} looks like one")]
-    Secret { key: String },
+    /// The details hold a key that looks like a secret; nothing was stored. Only the
+    /// word that gave it away is kept, since the key itself may carry the secret.
+    #[error("audit event refused: details may not hold secrets, and a key names a {word}")]
+    Secret { word: &'static str },
     /// A stored event could not be read back as an event.
     #[error("audit event {seq} cannot be read: {reason}")]
     Unreadable { seq: i64, reason: String },

@@ -90,9 +90,11 @@ impl ByteRange {
 
 /// An object being read: its facts, the range actually served, and its bytes.
 pub struct GetObject {
+    /// Facts about the whole object, whatever range is served.
     pub meta: ObjectMeta,
     /// The inclusive range of the body within the object; `None` for the whole object.
     pub range: Option<(u64, u64)>,
+    /// The bytes of that range, streamed as they arrive.
     pub body: ByteStream,
 }
 
@@ -113,7 +115,9 @@ pub struct ListRequest {
 /// An entry of a listing: an object, or a common prefix when the listing is delimited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListEntry {
+    /// An object stored under the listed prefix.
     Object(ObjectMeta),
+    /// A folder rolled up at the next `/`, ending with that `/`.
     Prefix(String),
 }
 
@@ -130,9 +134,23 @@ impl ListEntry {
 /// A page of entries in lexicographic (byte) order of their full key.
 #[derive(Debug, Clone, Default)]
 pub struct ListPage {
+    /// Objects and common prefixes, sorted together.
     pub entries: Vec<ListEntry>,
     /// Pass as `start_after` to get the next page; `None` when this was the last one.
     pub next_start_after: Option<String>,
+}
+
+impl ListPage {
+    /// A page of `entries`; when `more` follow, its last entry is the cursor.
+    pub(crate) fn new(entries: Vec<ListEntry>, more: bool) -> Self {
+        let next_start_after = more
+            .then(|| entries.last().map(|e| e.name().to_owned()))
+            .flatten();
+        Self {
+            entries,
+            next_start_after,
+        }
+    }
 }
 
 /// How much is stored under a prefix.
@@ -140,9 +158,11 @@ pub struct ListPage {
 pub struct Usage {
     /// Current objects: what a reader sees.
     pub objects: u64,
+    /// Their size in bytes.
     pub bytes: u64,
     /// Older versions kept by a versioned bucket.
     pub noncurrent_versions: u64,
+    /// Their size in bytes.
     pub noncurrent_bytes: u64,
     /// Delete markers on a versioned bucket.
     pub delete_markers: u64,
@@ -153,8 +173,11 @@ pub struct Usage {
 /// One key the store failed to remove during a purge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurgeFailure {
+    /// The key as stored.
     pub key: String,
+    /// The version that stayed, on a versioned bucket.
     pub version_id: Option<String>,
+    /// What the store said; never a credential.
     pub message: String,
 }
 
@@ -163,6 +186,7 @@ pub struct PurgeFailure {
 pub struct PurgeReport {
     /// Current objects removed.
     pub objects: u64,
+    /// Bytes of the current objects removed.
     pub bytes: u64,
     /// Noncurrent versions removed (versioned buckets).
     pub versions: u64,

@@ -68,8 +68,13 @@ impl LocalStore {
 
     /// Refuses a key when any folder on its way (and, with `including_last`, the key
     /// itself) is a symbolic link or not a folder. Missing components are fine: the
-    /// caller then finds nothing, or creates them.
-    async fn check_components(&self, key: &str, including_last: bool) -> Result<(), StorageError> {
+    /// caller then finds nothing, or creates them. Returns the facts of the last
+    /// component checked when it exists, so callers need not look at it twice.
+    async fn check_components(
+        &self,
+        key: &str,
+        including_last: bool,
+    ) -> Result<Option<Metadata>, StorageError> {
         let segments: Vec<&str> = key.split('/').collect();
         let checked = if including_last {
             segments.len()
@@ -77,6 +82,7 @@ impl LocalStore {
             segments.len() - 1
         };
         let mut path = self.root.clone();
+        let mut last = None;
         for (i, segment) in segments.iter().take(checked).enumerate() {
             path.push(segment);
             match tokio::fs::symlink_metadata(&path).await {
@@ -88,12 +94,12 @@ impl LocalStore {
                 Ok(meta) if i + 1 < segments.len() && !meta.is_dir() => {
                     return Err(StorageError::NotFound(key.to_owned()));
                 }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Ok(meta) => last = Some(meta),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(())
+        Ok(last)
     }
 
     /// Creates the folders on the way to `key`, refusing to pass through a link.
@@ -236,32 +242,19 @@ impl ObjectStore for LocalStore {
     }
 
     async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {
-        let path = self.path_of(key.as_str())?;
-        self.check_components(key.as_str(), true).await?;
-        let meta = tokio::fs::symlink_metadata(&path)
-            .await
-            .map_err(not_found_as(key.as_str()))?;
-        if !meta.is_file() {
-            return Err(StorageError::NotFound(key.to_string()));
+        // Only for its refusal of the partial-writes folder: the facts come from the check.
+        self.path_of(key.as_str())?;
+        match self.check_components(key.as_str(), true).await? {
+            Some(meta) if meta.is_file() => Ok(meta_of(key.as_str(), &meta)),
+            _ => Err(StorageError::NotFound(key.to_string())),
         }
-        Ok(meta_of(key.as_str(), &meta))
     }
 
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
         let path = self.path_of(key.as_str())?;
-        self.check_components(key.as_str(), true).await?;
-        match tokio::fs::symlink_metadata(&path).await {
-            Ok(meta) if meta.is_file() => {}
-            Ok(_) => return Ok(()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
+        match self.check_components(key.as_str(), true).await? {
+            Some(meta) if meta.is_file() => {}
+            _ => return Ok(()),
         }
         match tokio::fs::remove_file(&path).await {
             Ok(()) => {}
@@ -323,7 +316,7 @@ impl LocalStore {
     /// Refuses a prefix whose complete folders pass through a symbolic link.
     async fn check_prefix(&self, prefix: &str) -> Result<(), StorageError> {
         match prefix.rsplit_once('/') {
-            Some((folders, _)) => self.check_components(folders, true).await,
+            Some((folders, _)) => self.check_components(folders, true).await.map(|_| ()),
             None => Ok(()),
         }
     }

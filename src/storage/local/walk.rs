@@ -57,7 +57,17 @@ impl Walker {
             delimited,
             stack: Vec::new(),
         };
-        walker.push_dir(String::new(), root.to_path_buf())?;
+        // Everything the walk can yield lies in the prefix's last complete folder, so
+        // the walk starts there instead of reading every tenant's folder on the way.
+        let folders = prefix.rsplit_once('/').map_or("", |(folders, _)| folders);
+        if folders.split('/').next() == Some(PARTIAL_DIR) {
+            return Ok(walker);
+        }
+        let (key, path) = match folders {
+            "" => (String::new(), root.to_path_buf()),
+            folders => (format!("{folders}/"), root.join(folders)),
+        };
+        walker.push_dir(key, path)?;
         Ok(walker)
     }
 
@@ -89,8 +99,16 @@ impl Walker {
     fn push_dir(&mut self, key: String, path: PathBuf) -> io::Result<()> {
         let entries = match self.read_sorted(&key, &path) {
             Ok(entries) => entries,
-            // A folder removed while the walk was under way simply holds nothing.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            // A folder removed while the walk was under way, or a prefix whose folder
+            // is missing or a file, simply holds nothing.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Vec::new()
+            }
             Err(e) => return Err(e),
         };
         self.stack.push(Frame {
@@ -218,11 +236,5 @@ pub(super) fn list_page(root: &Path, request: &ListRequest) -> Result<ListPage, 
         }
     }
     let more = entries.len() == max && walker.next_entry()?.is_some();
-    let next_start_after = more
-        .then(|| entries.last().map(|e| e.name().to_owned()))
-        .flatten();
-    Ok(ListPage {
-        entries,
-        next_start_after,
-    })
+    Ok(ListPage::new(entries, more))
 }

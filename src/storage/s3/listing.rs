@@ -5,6 +5,7 @@ use minio::s3::types::ToStream;
 
 use super::S3Store;
 use super::retry::{retry, storage_error};
+use super::walk::within;
 use crate::storage::{ListEntry, ListPage, ListRequest, ObjectMeta, StorageError};
 
 /// One page of entries after `request.start_after`; follows continuation tokens until
@@ -20,7 +21,11 @@ pub(super) async fn list(store: &S3Store, request: &ListRequest) -> Result<ListP
         let response = list_request(store, request, max_keys, token).await?;
         let mut page: Vec<ListEntry> = response.contents.into_iter().map(list_entry).collect();
         page.sort_by(|a, b| a.name().cmp(b.name()));
-        entries.extend(page.into_iter().filter(|e| after_cursor(e, start_after)));
+        entries.extend(
+            page.into_iter().filter(|e| {
+                after_cursor(e, start_after) && within(request.prefix.as_str(), e.name())
+            }),
+        );
         token = response
             .next_continuation_token
             .filter(|_| response.is_truncated);
@@ -32,13 +37,7 @@ pub(super) async fn list(store: &S3Store, request: &ListRequest) -> Result<ListP
     // cursor filters out can only come first, never on a later page.
     let more = entries.len() > max || (entries.len() == max && token.is_some());
     entries.truncate(max);
-    let next_start_after = more
-        .then(|| entries.last().map(|e| e.name().to_owned()))
-        .flatten();
-    Ok(ListPage {
-        entries,
-        next_start_after,
-    })
+    Ok(ListPage::new(entries, more))
 }
 
 /// One request of a delimited or flat listing, by continuation token.

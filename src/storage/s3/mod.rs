@@ -131,56 +131,53 @@ fn meta_from_headers(key: &str, headers: &HeaderMap, size: u64) -> ObjectMeta {
 }
 
 impl S3Store {
-    async fn get_whole(&self, key: &ObjectKey) -> Result<GetObject, StorageError> {
+    /// Reads the whole object in one request, or a range of it after a stat: the stat
+    /// resolves suffix and open-ended ranges against the size, and its ETag pins the
+    /// read to the version the range was computed for.
+    async fn fetch(
+        &self,
+        key: &ObjectKey,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject, StorageError> {
+        let (stat, served) = match range {
+            None => (None, None),
+            Some(range) => {
+                let meta = self.stat(key).await?;
+                let served = range.resolve(meta.size)?;
+                (Some(meta), Some(served))
+            }
+        };
+        let etag = stat
+            .as_ref()
+            .and_then(|meta| meta.etag.as_ref())
+            .map(|etag| format!("\"{etag}\""));
         let response = retry("get object", || async {
             self.client
                 .get_object(&self.bucket, key.as_str())?
+                .offset(served.map(|(start, _)| start))
+                .length(served.map(|(start, end)| end - start + 1))
+                .match_etag(etag.clone())
                 .build()
                 .send()
                 .await
         })
         .await
         .map_err(|e| storage_error(e, Some(key.as_str())))?;
-        let size = response
-            .object_size()
-            .map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        let meta = meta_from_headers(key.as_str(), response.headers(), size);
+        let meta = match stat {
+            Some(meta) => meta,
+            None => {
+                let size = response
+                    .object_size()
+                    .map_err(|e| StorageError::Unavailable(e.to_string()))?;
+                meta_from_headers(key.as_str(), response.headers(), size)
+            }
+        };
         let (body, _) = response
             .into_boxed_stream()
             .map_err(|e| storage_error(e, Some(key.as_str())))?;
         Ok(GetObject {
             meta,
-            range: None,
-            body: Box::pin(body.map_err(StorageError::Io)),
-        })
-    }
-
-    async fn get_range(
-        &self,
-        key: &ObjectKey,
-        range: ByteRange,
-    ) -> Result<GetObject, StorageError> {
-        let meta = self.stat(key).await?;
-        let (start, end) = range.resolve(meta.size)?;
-        let response = retry("get object range", || async {
-            self.client
-                .get_object(&self.bucket, key.as_str())?
-                .offset(start)
-                .length(end - start + 1)
-                // The range was computed for this version: never mix in another one.
-                .match_etag(meta.etag.as_ref().map(|etag| format!("\"{etag}\"")))
-                .build()
-                .send()
-                .await
-        })
-        .await
-        .map_err(|e| storage_error(e, Some(key.as_str())))?;
-        let (body, _) = response
-            .into_boxed_stream()
-            .map_err(|e| storage_error(e, Some(key.as_str())))?;
-        Ok(GetObject {
-            meta,
-            range: Some((start, end)),
+            range: served,
             body: Box::pin(body.map_err(StorageError::Io)),
         })
     }
@@ -234,10 +231,7 @@ impl ObjectStore for S3Store {
         key: &ObjectKey,
         range: Option<ByteRange>,
     ) -> Result<GetObject, StorageError> {
-        match range {
-            None => self.get_whole(key).await,
-            Some(range) => self.get_range(key, range).await,
-        }
+        self.fetch(key, range).await
     }
 
     async fn stat(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {

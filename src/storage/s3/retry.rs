@@ -14,7 +14,9 @@ use crate::storage::StorageError;
 pub(super) struct Backoff {
     /// Tries per request, the first included.
     pub attempts: u32,
+    /// The wait before the second try; each later wait doubles it.
     pub first_delay: Duration,
+    /// The longest single wait.
     pub max_delay: Duration,
 }
 

@@ -13,6 +13,7 @@ use minio::s3::types::{S3Api, S3Request};
 use super::S3Store;
 use super::purge::{DELETE_CONCURRENCY, record_failure};
 use super::retry::{has_code, is_unsupported, retry, storage_error};
+use super::walk::within;
 use super::xml::{child_texts, field};
 use crate::storage::{PurgeFailure, PurgeReport, StorageError};
 
@@ -63,7 +64,9 @@ async fn page(
         }
         Err(e) => return Err(storage_error(e, None)),
     };
-    parse_page(&body).map(Some)
+    let (mut uploads, next) = parse_page(&body)?;
+    uploads.retain(|upload| within(prefix, &upload.key));
+    Ok(Some((uploads, next)))
 }
 
 fn parse_page(body: &[u8]) -> Result<(Vec<Upload>, Option<Marker>), StorageError> {

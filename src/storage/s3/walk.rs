@@ -19,15 +19,20 @@ pub(super) enum Kind {
     Current,
     /// An older version kept by a versioned bucket.
     Noncurrent,
+    /// A marker that hides the key on a versioned bucket.
     DeleteMarker,
 }
 
 /// One object, version or delete marker found under the prefix.
 #[derive(Debug, Clone)]
 pub(super) struct Listed {
+    /// The key as stored.
     pub key: String,
+    /// The version, on a versioned bucket only.
     pub version_id: Option<String>,
+    /// Size in bytes (zero for a delete marker).
     pub size: u64,
+    /// Current, older version or delete marker.
     pub kind: Kind,
 }
 
@@ -78,10 +83,11 @@ pub(super) async fn page(
     cursor: &Cursor,
 ) -> Result<(Vec<Listed>, Option<Cursor>), StorageError> {
     let response = list_once(store, prefix, versioned, cursor).await?;
+    let next_after_key = response.contents.last().map(|entry| entry.name.clone());
     let listed: Vec<Listed> = response
         .contents
         .into_iter()
-        .filter(|entry| !entry.is_prefix)
+        .filter(|entry| !entry.is_prefix && within(prefix, &entry.name))
         .map(|entry| Listed {
             kind: match (versioned, entry.is_delete_marker, entry.is_latest) {
                 (_, true, _) => Kind::DeleteMarker,
@@ -95,13 +101,29 @@ pub(super) async fn page(
         .collect();
     let next = match (response.is_truncated, versioned) {
         (false, _) => None,
-        (true, false) => listed.last().map(|l| Cursor::AfterKey(l.key.clone())),
+        (true, false) => next_after_key.map(Cursor::AfterKey),
         (true, true) => response.next_key_marker.map(|key| Cursor::AfterVersion {
             key,
             version_id: response.next_version_id_marker,
         }),
     };
     Ok((listed, next))
+}
+
+/// Whether a key the server listed really lies under `prefix`. A purge deletes and a
+/// page shows what the listing names, so a server that ignores or mangles the prefix
+/// must not lead either into a neighbouring scope (`tenants/acme-corp/` next to
+/// `tenants/acme/`).
+pub(super) fn within(prefix: &str, key: &str) -> bool {
+    let inside = key.starts_with(prefix);
+    if !inside {
+        tracing::warn!(
+            prefix,
+            key,
+            "the server listed a key outside the prefix; skipped"
+        );
+    }
+    inside
 }
 
 /// One listing request of up to 1,000 entries, retried when the failure is transient.

@@ -16,6 +16,7 @@ for_each_backend!(
     projects_and_runs_are_listed_below_their_parent_only,
     a_run_lists_each_kind_and_reports_keys_outside_the_layout,
     a_run_pages_through_its_artifacts_past_foreign_keys,
+    a_run_pages_past_more_foreign_keys_in_a_row_than_a_page_holds,
     a_run_summary_counts_every_kind,
     saved_artifacts_carry_their_kind_and_read_back,
     cleaning_up_a_project_keeps_every_neighbour,
@@ -195,6 +196,33 @@ async fn a_run_pages_through_its_artifacts_past_foreign_keys(store: Arc<dyn Obje
     skipped.sort();
     skipped.dedup();
     assert_eq!(skipped.len(), 4, "{skipped:?}");
+}
+
+async fn a_run_pages_past_more_foreign_keys_in_a_row_than_a_page_holds(
+    store: Arc<dyn ObjectStore>,
+) {
+    let folder = "tenants/acme/projects/1/runs/r1/diffs/";
+    let mut keys: Vec<String> = ["a", "e"].map(|n| format!("{folder}{n}.png")).to_vec();
+    keys.extend(["b.tmp", "c.tmp", "d.tmp"].map(|f| format!("{folder}{f}")));
+    put_all(&store, &keys).await;
+    let artifacts = ArtifactStore::new(store);
+    let scope = Scope::Run(tenant("acme"), project("1"), run("r1"));
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<ArtifactName> = None;
+    for _ in 0..10 {
+        let page = artifacts
+            .list_artifacts(&scope, ArtifactKind::Diffs, cursor.as_ref(), 2)
+            .await
+            .expect("page");
+        seen.extend(page.items.iter().map(|a| a.key.name().to_string()));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+
+    assert_eq!(seen, ["a", "e"]);
 }
 
 async fn a_run_summary_counts_every_kind(store: Arc<dyn ObjectStore>) {

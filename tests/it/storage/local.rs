@@ -30,6 +30,14 @@ fn folders() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (base, root, outside)
 }
 
+/// The file beside the artifacts folder is still there, unchanged.
+fn assert_outside_untouched(outside: &Path) {
+    assert_eq!(
+        std::fs::read(outside.join("secret.png")).expect("intact"),
+        b"secret"
+    );
+}
+
 #[tokio::test]
 async fn a_key_through_a_symlinked_folder_is_refused() {
     let (_base, root, outside) = folders();
@@ -59,10 +67,7 @@ async fn a_key_through_a_symlinked_folder_is_refused() {
     assert!(matches!(put, Err(StorageError::Refused(_))));
     assert!(matches!(purge, Err(StorageError::Refused(_))));
     assert!(list_all(&store, "", false, 1000).await.is_empty());
-    assert_eq!(
-        std::fs::read(outside.join("secret.png")).expect("intact"),
-        b"secret"
-    );
+    assert_outside_untouched(&outside);
     assert!(!outside.join("new.png").exists());
 }
 
@@ -80,10 +85,7 @@ async fn a_symlinked_file_is_never_served_nor_listed() {
     assert!(matches!(got, Err(StorageError::Refused(_))));
     assert!(deleted.is_err());
     assert!(list_all(&store, "", false, 1000).await.is_empty());
-    assert_eq!(
-        std::fs::read(outside.join("secret.png")).expect("intact"),
-        b"secret"
-    );
+    assert_outside_untouched(&outside);
 }
 
 #[tokio::test]
@@ -102,10 +104,7 @@ async fn purging_a_scope_removes_links_in_it_but_never_their_targets() {
 
     assert_eq!(report.objects, 1);
     assert!(!root.join("tenants/acme").exists());
-    assert_eq!(
-        std::fs::read(outside.join("secret.png")).expect("intact"),
-        b"secret"
-    );
+    assert_outside_untouched(&outside);
 }
 
 #[tokio::test]
@@ -122,6 +121,22 @@ async fn the_folder_for_writes_in_progress_cannot_be_named_by_a_key() {
         .await;
 
     assert!(matches!(put, Err(StorageError::Refused(_))));
+}
+
+#[tokio::test]
+async fn listings_never_show_the_folder_for_writes_in_progress_nor_pass_through_files() {
+    let (_base, root, _outside) = folders();
+    let store = local_store(&root);
+    std::fs::write(root.join(PARTIAL_DIR).join("half.png"), b"half").expect("partial");
+    std::fs::write(root.join("tenants/acme"), b"a file, not a folder").expect("file");
+
+    let partials = list_all(&store, &format!("{PARTIAL_DIR}/"), false, 1000).await;
+    let through_file = list_all(&store, "tenants/acme/", false, 1000).await;
+    let everything = list_all(&store, "", false, 1000).await;
+
+    assert!(partials.is_empty(), "{partials:?}");
+    assert!(through_file.is_empty(), "{through_file:?}");
+    assert_eq!(everything, vec!["tenants/acme".to_owned()]);
 }
 
 #[tokio::test]
