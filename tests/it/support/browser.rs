@@ -36,10 +36,7 @@ pub async fn launch() -> Option<Browser> {
         .filter(|p| !Path::new(p).exists())
         .collect();
     if !missing.is_empty() {
-        let why = format!(
-            "no headless browser ({} not installed)",
-            missing.join(", ")
-        );
+        let why = format!("no headless browser ({} not installed)", missing.join(", "));
         assert!(
             std::env::var_os("CI").is_none(),
             "{why}, and CI must not skip"
