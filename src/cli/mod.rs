@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod serve;
+pub mod usage;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -167,6 +168,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         Command::Demo => serve::demo(&settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::Audit(command) => audit::run(command, &settings).await,
+        Command::Usage(command) => usage::run(command, &settings).await,
         other => Err(CliError::Failed(format!(
             "the command {other:?} is not available in this build"
         ))),

@@ -6,6 +6,7 @@
 //! epoch (UTC), which both dialects sort and compare alike.
 
 pub mod audit;
+pub mod usage;
 
 use std::time::Duration;
 
