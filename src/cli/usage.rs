@@ -1,5 +1,7 @@
 //! `usage scan [--tenant ORG]`: rescan storage usage now and print what was found.
 
+use std::time::Duration;
+
 use crate::artifacts::ArtifactStore;
 use crate::audit::{Actor, AuditLog};
 use crate::cli::{CliError, UsageCommand, open_database};
@@ -25,7 +27,7 @@ pub async fn run(command: UsageCommand, settings: &Settings) -> Result<(), CliEr
     let summary = match &tenant {
         Some(t) => {
             let mut summary = ScanSummary::default();
-            match usage::scan_tenant(&db, &artifacts, t, &holder)
+            match usage::scan_tenant(&db, &artifacts, t, &holder, Duration::ZERO)
                 .await
                 .map_err(failed)?
             {
@@ -34,7 +36,7 @@ pub async fn run(command: UsageCommand, settings: &Settings) -> Result<(), CliEr
             }
             summary
         }
-        None => usage::scan_all(&db, &artifacts, &holder)
+        None => usage::scan_all(&db, &artifacts, &holder, Duration::ZERO)
             .await
             .map_err(failed)?,
     };

@@ -118,6 +118,23 @@ pub async fn claim_lease(
     Ok(done.rows_affected() == 1)
 }
 
+/// Keeps the lease of `holder` until `expires_micros` (after a scan, so other replicas
+/// do not repeat it at once), if `holder` still holds it.
+pub async fn extend_lease(
+    db: &Db,
+    tenant: &str,
+    holder: &str,
+    expires_micros: i64,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE usage_leases SET expires_micros = $3 WHERE tenant = $1 AND holder = $2")
+        .bind(tenant)
+        .bind(holder)
+        .bind(expires_micros)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Gives the lease back, if `holder` still holds it.
 pub async fn release_lease(db: &Db, tenant: &str, holder: &str) -> Result<(), DbError> {
     sqlx::query("DELETE FROM usage_leases WHERE tenant = $1 AND holder = $2")
@@ -263,15 +280,29 @@ pub async fn largest_tenants(db: &Db, limit: i64) -> Result<Vec<Snapshot>, DbErr
     Ok(rows.iter().map(snapshot_of).collect::<Result<_, _>>()?)
 }
 
-/// The latest snapshot of each tenant whose id lies in `first..=last` (a page of a
-/// tenant listing).
-pub async fn tenants_between(db: &Db, first: &str, last: &str) -> Result<Vec<Snapshot>, DbError> {
-    let sql = format!("SELECT * FROM ({LATEST}) latest WHERE tenant >= $1 AND tenant <= $2");
-    let rows = sqlx::query(&sql)
-        .bind(first)
-        .bind(last)
-        .fetch_all(db.pool())
-        .await?;
+/// `$first, $first+1, ...`: the placeholders of an `IN` list of `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The latest snapshot of each of `tenants` (a page of a tenant listing). Listings sort
+/// by key (`acme-corp/` before `acme/`), not by id, so the page is matched by its ids.
+pub async fn tenants_in(db: &Db, tenants: &[&str]) -> Result<Vec<Snapshot>, DbError> {
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT * FROM ({LATEST}) latest WHERE tenant IN ({})",
+        placeholders(1, tenants.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for tenant in tenants {
+        query = query.bind(*tenant);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     Ok(rows.iter().map(snapshot_of).collect::<Result<_, _>>()?)
 }
 
@@ -296,25 +327,26 @@ pub async fn latest_runs(db: &Db, limit: i64) -> Result<Vec<CatalogRun>, DbError
     Ok(rows.iter().map(run_of).collect::<Result<_, _>>()?)
 }
 
-/// Figures of a tenant's projects whose ids lie in `first..=last` (a page of a project
-/// listing).
-pub async fn projects_between(
+/// Figures of some of a tenant's projects (a page of a project listing).
+pub async fn projects_in(
     db: &Db,
     tenant: &str,
-    first: &str,
-    last: &str,
+    projects: &[&str],
 ) -> Result<Vec<ProjectUsage>, DbError> {
-    let rows = sqlx::query(
+    if projects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
         "SELECT project, COUNT(*) AS runs, CAST(SUM(bytes) AS BIGINT) AS bytes, \
          MAX(last_modified_micros) AS last_modified, MAX(scanned_at_micros) AS scanned_at \
-         FROM usage_runs WHERE tenant = $1 AND project >= $2 AND project <= $3 \
-         GROUP BY project",
-    )
-    .bind(tenant)
-    .bind(first)
-    .bind(last)
-    .fetch_all(db.pool())
-    .await?;
+         FROM usage_runs WHERE tenant = $1 AND project IN ({}) GROUP BY project",
+        placeholders(2, projects.len())
+    );
+    let mut query = sqlx::query(&sql).bind(tenant);
+    for project in projects {
+        query = query.bind(*project);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     let usage = |row: &AnyRow| -> Result<ProjectUsage, sqlx::Error> {
         Ok(ProjectUsage {
             project: row.try_get("project")?,
@@ -368,25 +400,26 @@ pub async fn runs_page(
     Ok(rows.iter().map(run_of).collect::<Result<_, _>>()?)
 }
 
-/// Catalogued run ids of a project in `first..=last` (to find runs of a store listing
+/// Which of `runs` the catalog holds for a project (to find runs of a store listing
 /// page that no scan has seen yet).
-pub async fn runs_between(
+pub async fn runs_in(
     db: &Db,
     tenant: &str,
     project: &str,
-    first: &str,
-    last: &str,
+    runs: &[&str],
 ) -> Result<Vec<String>, DbError> {
-    let rows = sqlx::query(
-        "SELECT run FROM usage_runs WHERE tenant = $1 AND project = $2 \
-         AND run >= $3 AND run <= $4",
-    )
-    .bind(tenant)
-    .bind(project)
-    .bind(first)
-    .bind(last)
-    .fetch_all(db.pool())
-    .await?;
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT run FROM usage_runs WHERE tenant = $1 AND project = $2 AND run IN ({})",
+        placeholders(3, runs.len())
+    );
+    let mut query = sqlx::query(&sql).bind(tenant).bind(project);
+    for run in runs {
+        query = query.bind(*run);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     Ok(rows
         .iter()
         .map(|r| r.try_get("run"))

@@ -93,11 +93,16 @@ pub fn holder_name() -> String {
 
 /// Scans one tenant under its lease: walks `tenants/{org}/` once, page by page, and
 /// replaces the tenant's catalog rows with what it found.
+///
+/// After a successful scan the lease is kept for `rest` more, so that replicas whose
+/// timers fire a little later skip the tenant instead of walking it again; a zero
+/// `rest` (the command line) gives it back at once.
 pub async fn scan_tenant(
     db: &Db,
     artifacts: &ArtifactStore,
     tenant: &TenantId,
     holder: &str,
+    rest: Duration,
 ) -> Result<ScanOutcome, ScanError> {
     let now = Utc::now();
     let expires = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
@@ -114,8 +119,14 @@ pub async fn scan_tenant(
         return Ok(ScanOutcome::Busy);
     }
     let result = walk_and_record(db, artifacts, tenant).await;
-    // The lease is given back even when the scan failed, so a retry need not wait.
-    let released = table::release_lease(db, tenant.as_str(), holder).await;
+    // A failed scan gives the lease back at once, so a retry need not wait.
+    let released = match &result {
+        Ok(_) if !rest.is_zero() => {
+            let until = Utc::now() + chrono::Duration::from_std(rest).unwrap_or_default();
+            table::extend_lease(db, tenant.as_str(), holder, to_micros(until)).await
+        }
+        _ => table::release_lease(db, tenant.as_str(), holder).await,
+    };
     let snapshot = result?;
     released?;
     Ok(ScanOutcome::Scanned(snapshot))
@@ -163,10 +174,12 @@ async fn walk_and_record(
 /// Scans every tenant the store lists (a delimiter listing of `tenants/`), at most
 /// [`CONCURRENCY`] at once, then the tenants the catalog still holds but the store no
 /// longer lists, so their figures drop to zero.
+/// `rest` is passed on to [`scan_tenant`].
 pub async fn scan_all(
     db: &Db,
     artifacts: &ArtifactStore,
     holder: &str,
+    rest: Duration,
 ) -> Result<ScanSummary, ScanError> {
     let mut summary = ScanSummary::default();
     let mut seen: HashSet<String> = HashSet::new();
@@ -176,7 +189,7 @@ pub async fn scan_all(
             .list_tenants("", after.as_ref(), LIST_PAGE)
             .await?;
         seen.extend(page.items.iter().map(|t| t.to_string()));
-        scan_many(db, artifacts, &page.items, holder, &mut summary).await?;
+        scan_many(db, artifacts, &page.items, (holder, rest), &mut summary).await?;
         match page.next {
             Some(next) => after = Some(next),
             None => break,
@@ -188,7 +201,7 @@ pub async fn scan_all(
         .filter(|t| !seen.contains(t))
         .filter_map(|t| TenantId::parse(&t).ok())
         .collect();
-    scan_many(db, artifacts, &vanished, holder, &mut summary).await?;
+    scan_many(db, artifacts, &vanished, (holder, rest), &mut summary).await?;
     Ok(summary)
 }
 
@@ -196,7 +209,7 @@ async fn scan_many(
     db: &Db,
     artifacts: &ArtifactStore,
     tenants: &[TenantId],
-    holder: &str,
+    (holder, rest): (&str, Duration),
     summary: &mut ScanSummary,
 ) -> Result<(), ScanError> {
     // Each scan owns clones of its handles (both are cheap to clone), so the stream's
@@ -204,7 +217,7 @@ async fn scan_many(
     let scans = tenants.iter().cloned().map(|t| {
         let (db, artifacts, holder) = (db.clone(), artifacts.clone(), holder.to_owned());
         async move {
-            scan_tenant(&db, &artifacts, &t, &holder)
+            scan_tenant(&db, &artifacts, &t, &holder, rest)
                 .await
                 .map(|o| (t.to_string(), o))
         }

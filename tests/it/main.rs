@@ -6,4 +6,5 @@ mod support;
 
 mod audit;
 mod db;
+mod usage;
 mod web;
