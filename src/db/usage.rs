@@ -199,6 +199,26 @@ pub async fn replace_tenant(
     Ok(())
 }
 
+/// Removes the catalog rows of a tenant, one of its projects, or one run (after an
+/// erasure, so pages stop listing what is gone before the next scan).
+pub async fn forget(
+    db: &Db,
+    tenant: &str,
+    project: Option<&str>,
+    run: Option<&str>,
+) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "DELETE FROM usage_runs WHERE tenant = $1 \
+         AND ($2 IS NULL OR project = $2) AND ($3 IS NULL OR run = $3)",
+    )
+    .bind(tenant)
+    .bind(project)
+    .bind(run)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
 fn snapshot_of(row: &AnyRow) -> Result<Snapshot, sqlx::Error> {
     Ok(Snapshot {
         tenant: row.try_get("tenant")?,

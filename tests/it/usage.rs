@@ -163,6 +163,26 @@ async fn a_rescan_drops_runs_removed_from_the_store() {
 }
 
 #[tokio::test]
+async fn an_erased_run_can_be_dropped_from_the_catalog_before_the_next_scan() {
+    on_both(|t| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let artifacts = local_store(dir.path());
+        seed(&artifacts).await;
+        scanned(&t.db, &artifacts, "acme").await;
+
+        let forgotten = catalog::forget(&t.db, "acme", Some("p1"), Some("r1"))
+            .await
+            .unwrap();
+
+        assert_eq!(forgotten, 1);
+        let p1 = catalogued(&t.db, "acme", "p1").await;
+        assert_eq!(p1.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["r2"]);
+        assert_eq!(catalog::forget(&t.db, "acme", None, None).await.unwrap(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_tenant_another_replica_is_scanning_is_skipped_until_its_lease_runs_out() {
     on_both(|t| async move {
         let dir = tempfile::tempdir().unwrap();
@@ -380,11 +400,13 @@ async fn the_usage_scan_command_prints_each_tenant_and_a_total_and_is_audited() 
         stdout.contains("total (2 tenants): 3 projects, 4 runs, 7 objects"),
         "{stdout}"
     );
-    let (audited,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM audit_events WHERE action = 'usage.scanned'")
-            .fetch_one(t.db.pool())
-            .await
-            .unwrap();
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_events \
+             WHERE action = 'usage.scanned' AND actor_kind = 'operator'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
     assert_eq!(audited, 1);
 
     let one = db::console(Some(&t.url), dir.path())
@@ -405,4 +427,38 @@ async fn the_usage_scan_command_prints_each_tenant_and_a_total_and_is_audited() 
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_scans_usage_in_the_background_when_it_starts() {
+    let t = db::fresh(artifact_console::db::Dialect::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    seed(&local_store(&dir.path().join("artifacts"))).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut serve = db::console(Some(&t.url), dir.path())
+        .arg("serve")
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("USAGE_SCAN_MINUTES", "60")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+
+    // The first pass runs at start-up; wait for its snapshot (or give up after a minute).
+    let mut history = Vec::new();
+    for _ in 0..300 {
+        history = catalog::snapshots(&t.db, "acme").await.unwrap_or_default();
+        if !history.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+
+    assert_eq!(history.len(), 1, "serve recorded no usage snapshot");
+    assert_eq!((history[0].runs, history[0].objects), (3, 6));
 }
