@@ -128,13 +128,7 @@ async fn catalog_listing(
     if found.is_empty() && cursor.is_none() {
         return Ok(None);
     }
-    let next = (found.len() > PAGE).then(|| {
-        found.truncate(PAGE);
-        found
-            .last()
-            .map(|r| format!("{}{CURSOR_SEPARATOR}{}", r.last_modified_micros, r.run))
-            .unwrap_or_default()
-    });
+    let next = keep_page(&mut found);
     let scanned_at = found.iter().map(|r| r.scanned_at_micros).max().unwrap_or(0);
     let rows: Vec<RunRow> = found
         .iter()
@@ -165,6 +159,18 @@ async fn catalog_listing(
         )),
         unscanned,
     }))
+}
+
+/// Cuts the one extra row fetched off a page of runs and returns the cursor of the next
+/// page, if that row existed.
+fn keep_page(found: &mut Vec<catalog::CatalogRun>) -> Option<String> {
+    if found.len() <= PAGE {
+        return None;
+    }
+    found.truncate(PAGE);
+    found
+        .last()
+        .map(|r| format!("{}{CURSOR_SEPARATOR}{}", r.last_modified_micros, r.run))
 }
 
 /// Separates the time and the run id of a catalog page cursor; no id holds it.
@@ -261,30 +267,7 @@ async fn store_listing(
     .await?;
     rows.sort_by(|a, b| b.sort_key.cmp(&a.sort_key).then_with(|| a.id.cmp(&b.id)));
 
-    let base = links::project(tenant, project);
-    let (base_here, note, switch) = if by_id {
-        (
-            format!("{base}?by=id"),
-            "Runs are listed page by page in id order, as the store lists them; each page is \
-             sorted newest first by the time of the run's latest artifact."
-                .to_owned(),
-            Some((
-                base.clone(),
-                "List runs newest first from the usage scan".to_owned(),
-            )),
-        )
-    } else {
-        (
-            base.clone(),
-            format!(
-                "This project has not been scanned yet, so runs are listed page by page in id \
-                 order, as the store lists them; each page is sorted newest first. Run \
-                 “artifact-console usage scan --tenant {tenant}” (or wait for the background \
-                 scan) to list every run newest first."
-            ),
-            None,
-        )
-    };
+    let (base_here, note, switch) = store_note(tenant, project, by_id);
     let next = page.next.as_ref().map(RunId::as_str);
     Ok(Listing {
         pager: Pager::new(
@@ -298,6 +281,38 @@ async fn store_listing(
         switch,
         unscanned: None,
     })
+}
+
+/// The link base, note and ordering switch of the id-ordered listing.
+fn store_note(
+    tenant: &TenantId,
+    project: &ProjectId,
+    by_id: bool,
+) -> (String, String, Option<(String, String)>) {
+    let base = links::project(tenant, project);
+    if by_id {
+        (
+            format!("{base}?by=id"),
+            "Runs are listed page by page in id order, as the store lists them; each page is \
+             sorted newest first by the time of the run's latest artifact."
+                .to_owned(),
+            Some((
+                base,
+                "List runs newest first from the usage scan".to_owned(),
+            )),
+        )
+    } else {
+        (
+            base,
+            format!(
+                "This project has not been scanned yet, so runs are listed page by page in id \
+                 order, as the store lists them; each page is sorted newest first. Run \
+                 “artifact-console usage scan --tenant {tenant}” (or wait for the background \
+                 scan) to list every run newest first."
+            ),
+            None,
+        )
+    }
 }
 
 async fn run_row(

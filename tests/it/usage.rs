@@ -334,6 +334,12 @@ async fn the_project_page_lists_runs_newest_first_across_pages_after_a_scan() {
 
     let by_id = text_of(app.get("/tenants/acme/projects/web?by=id").await, 200).await;
     assert_eq!(run_ids(&by_id).len(), 25);
+    for bad in ["soon~r01", "1~..%2Fr01", "1~"] {
+        let page = app
+            .get(&format!("/tenants/acme/projects/web?after={bad}"))
+            .await;
+        assert_eq!(page.status().as_u16(), 400, "cursor {bad}");
+    }
 }
 
 #[tokio::test]
