@@ -119,6 +119,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// `THUMBNAIL_CACHE_MB`, default 256: size cap of the thumbnail cache, in MiB.
     pub thumbnail_cache_bytes: u64,
+    /// `USAGE_SCAN_MINUTES`, default 60: how often `serve` rescans storage usage; 0 = never.
+    pub usage_scan_minutes: u64,
     /// Session lifetimes and the optional proxy sign-on.
     pub auth: AuthSettings,
 }
@@ -185,6 +187,16 @@ impl Settings {
             None => 256,
         };
 
+        let usage_scan_minutes: u64 = match get("USAGE_SCAN_MINUTES") {
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "USAGE_SCAN_MINUTES",
+                    format!("USAGE_SCAN_MINUTES={v} is not a whole number of minutes"),
+                )
+            })?,
+            None => 60,
+        };
+
         Ok(Self {
             bind,
             data_dir,
@@ -192,6 +204,7 @@ impl Settings {
             database,
             cookie_secure,
             thumbnail_cache_bytes: thumbnail_cache_mb * 1024 * 1024,
+            usage_scan_minutes,
             auth: auth_settings(&get)?,
         })
     }
@@ -401,6 +414,15 @@ mod tests {
             matches!(s.storage, StorageSettings::Local { ref root } if root.ends_with("artifacts"))
         );
         assert!(matches!(s.database, DatabaseSettings::Sqlite { .. }));
+    }
+
+    #[test]
+    fn usage_scans_default_to_hourly_and_can_be_turned_off() {
+        assert_eq!(settings(&[]).expect("defaults").usage_scan_minutes, 60);
+        let off = settings(&[("USAGE_SCAN_MINUTES", "0")]).expect("0 is allowed");
+        assert_eq!(off.usage_scan_minutes, 0);
+        let err = settings(&[("USAGE_SCAN_MINUTES", "1.5")]).expect_err("must fail");
+        assert_eq!(err.variable, "USAGE_SCAN_MINUTES");
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub async fn serve(settings: Settings, with_demo: bool) -> Result<(), CliError> 
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let sign_in_url = format!("http://{}:{}/login", bind.ip(), app.port());
     super::user::first_run(&settings, &sign_in_url).await?;
+    if settings.usage_scan_minutes > 0 {
+        start_usage_scans(
+            &settings.database,
+            &settings.storage,
+            settings.usage_scan_minutes,
+        )
+        .await?;
+    }
     tracing::info!(
         "artifact-console listening on http://{}:{}",
         bind.ip(),
@@ -28,6 +36,27 @@ pub async fn serve(settings: Settings, with_demo: bool) -> Result<(), CliError> 
     app.run_until_stopped()
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
+}
+
+/// Starts the background usage rescan over its own pool and store handle (the app has
+/// applied the migrations by now), so replicas share the tenants through scan leases.
+async fn start_usage_scans(
+    database: &crate::config::DatabaseSettings,
+    storage_settings: &crate::config::StorageSettings,
+    minutes: u64,
+) -> Result<(), CliError> {
+    let db = crate::db::Db::connect(database)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let store = storage::open(storage_settings)
+        .map_err(|e| CliError::Failed(format!("cannot open the artifact store: {e}")))?;
+    tracing::info!(minutes, "storage usage is rescanned in the background");
+    crate::usage::background::spawn(
+        db,
+        ArtifactStore::new(store),
+        std::time::Duration::from_secs(minutes * 60),
+    );
+    Ok(())
 }
 
 /// `demo`: fills the configured store, or says why it did not.

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod sessions;
 pub mod sign_ins;
+pub mod usage;
 
 use std::time::Duration;
 

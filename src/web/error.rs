@@ -58,6 +58,12 @@ impl WebError {
     }
 }
 
+impl From<crate::db::DbError> for WebError {
+    fn from(error: crate::db::DbError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl From<StorageError> for WebError {
     fn from(error: StorageError) -> Self {
         match error {

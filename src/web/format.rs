@@ -50,6 +50,11 @@ impl Moment {
         }
     }
 
+    /// Describes a stored time in microseconds (0 meaning unknown) as seen now.
+    pub fn of_micros(micros: i64) -> Self {
+        Self::of((micros != 0).then(|| crate::db::from_micros(micros)))
+    }
+
     /// Describes `time` as seen now.
     pub fn of(time: Option<DateTime<Utc>>) -> Self {
         Self::at(time, Utc::now())
@@ -71,6 +76,16 @@ fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     };
     let plural = if amount == 1 { "" } else { "s" };
     format!("{amount} {unit}{plural} ago")
+}
+
+/// A stored byte count (never negative) in human units.
+pub fn size_of(bytes: i64) -> String {
+    size(u64::try_from(bytes).unwrap_or_default())
+}
+
+/// A stored count (never negative) with grouped thousands.
+pub fn count_of(n: i64) -> String {
+    count(u64::try_from(n).unwrap_or_default())
 }
 
 /// `1234567` → `1,234,567`.

@@ -8,17 +8,21 @@ use super::AppState;
 use super::chrome::{Chrome, Crumb};
 use super::error::WebError;
 use super::format;
+use super::format::Moment;
 use super::links;
 use super::widgets::EmptyState;
 use crate::artifacts::ArtifactStore;
 use crate::config::StorageSettings;
-use crate::storage::{StorageError, TenantId};
+use crate::db::{Db, DbError, usage as catalog};
+use crate::storage::{ProjectId, RunId, StorageError, TenantId};
 
 /// Tenants are counted from delimiter listings up to this many; past it the page says
 /// "more than".
 const COUNT_LIMIT: usize = 10_000;
 /// Tenants listed on the overview.
 const SHOWN: usize = 12;
+/// Largest tenants and latest runs listed from the usage scan.
+const RANKED: i64 = 10;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.route("/", web::get().to(overview));
@@ -28,6 +32,31 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct TenantLink {
     pub id: String,
     pub href: String,
+}
+
+/// A tenant or run on the overview, with its figures from the usage scan.
+pub struct RankedRow {
+    /// The tenant id, or `tenant / project / run` for a run.
+    pub label: String,
+    pub href: String,
+    pub size: String,
+    pub objects: String,
+    pub time: Moment,
+}
+
+/// Totals of the whole store from the latest scan of every tenant.
+pub struct ScanFigures {
+    pub tenants: String,
+    pub projects: String,
+    pub runs: String,
+    pub objects: String,
+    pub bytes: String,
+    /// When the newest tenant scan ran.
+    pub as_of: Moment,
+    /// When the oldest of the latest tenant scans ran, if it differs from `as_of`.
+    pub oldest: Option<Moment>,
+    pub largest: Vec<RankedRow>,
+    pub latest: Vec<RankedRow>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -41,6 +70,8 @@ pub struct OverviewPage {
     pub more_tenants: bool,
     /// Set when the store holds no tenant at all.
     pub empty: Option<EmptyState>,
+    /// Figures of the usage scan; `None` before the first scan.
+    pub scan: Option<ScanFigures>,
 }
 
 async fn overview(chrome: Chrome, state: Data<AppState>) -> Result<OverviewPage, WebError> {
@@ -72,7 +103,64 @@ async fn overview(chrome: Chrome, state: Data<AppState>) -> Result<OverviewPage,
         more_tenants: first.next.is_some(),
         tenants,
         empty,
+        scan: scan_figures(&state.db).await?,
     })
+}
+
+/// The overview's figures from the run catalog and the latest tenant snapshots.
+async fn scan_figures(db: &Db) -> Result<Option<ScanFigures>, DbError> {
+    let Some(totals) = catalog::totals(db).await? else {
+        return Ok(None);
+    };
+    let largest = catalog::largest_tenants(db, RANKED)
+        .await?
+        .into_iter()
+        .map(|t| RankedRow {
+            href: TenantId::parse(&t.tenant)
+                .map(|id| links::tenant(&id))
+                .unwrap_or_default(),
+            label: t.tenant,
+            size: format::size_of(t.bytes),
+            objects: format::count_of(t.objects),
+            time: Moment::of_micros(t.last_modified_micros),
+        })
+        .collect();
+    let latest = catalog::latest_runs(db, RANKED)
+        .await?
+        .into_iter()
+        .map(|r| RankedRow {
+            href: run_link(&r.tenant, &r.project, &r.run),
+            label: format!("{} / {} / {}", r.tenant, r.project, r.run),
+            size: format::size_of(r.bytes),
+            objects: format::count_of(r.objects),
+            time: Moment::of_micros(r.last_modified_micros),
+        })
+        .collect();
+    let minute = 60_000_000;
+    Ok(Some(ScanFigures {
+        tenants: format::count_of(totals.tenants),
+        projects: format::count_of(totals.projects),
+        runs: format::count_of(totals.runs),
+        objects: format::count_of(totals.objects),
+        bytes: format::size_of(totals.bytes),
+        as_of: Moment::of_micros(totals.newest_scan_micros),
+        oldest: (totals.newest_scan_micros - totals.oldest_scan_micros > minute)
+            .then(|| Moment::of_micros(totals.oldest_scan_micros)),
+        largest,
+        latest,
+    }))
+}
+
+/// The link of a catalogued run; ids come from the database, so they are parsed again.
+fn run_link(tenant: &str, project: &str, run: &str) -> String {
+    match (
+        TenantId::parse(tenant),
+        ProjectId::parse(project),
+        RunId::parse(run),
+    ) {
+        (Ok(t), Ok(p), Ok(r)) => links::run(&t, &p, &r),
+        _ => String::new(),
+    }
 }
 
 /// Counts tenants page by page (1,000 ids per listing), stopping at [`COUNT_LIMIT`].

@@ -10,10 +10,12 @@ use serde::Deserialize;
 use super::AppState;
 use super::chrome::{Chrome, Crumb};
 use super::error::WebError;
+use super::format::{self, Moment};
 use super::links::{self, encode};
 use super::overview::empty_store;
 use super::widgets::{EmptyState, Pager};
 use crate::artifacts::ArtifactStore;
+use crate::db::usage as catalog;
 use crate::storage::{ProjectId, Scope, StorageError, TenantId};
 
 /// Tenants per page.
@@ -33,6 +35,9 @@ pub struct ListQuery {
     #[serde(default)]
     pub q: String,
     pub after: Option<String>,
+    /// `id` lists a project's runs in id order from the store even when it was scanned.
+    #[serde(default)]
+    pub by: String,
 }
 
 /// One row of a tenants or projects table.
@@ -41,6 +46,58 @@ pub struct Row {
     pub href: String,
     /// Projects of a tenant, or runs of a project.
     pub children: String,
+    /// Size from the usage scan; `None` when it has not seen this row yet.
+    pub size: Option<String>,
+    /// Latest artifact, from the usage scan.
+    pub time: Moment,
+    /// How fresh the scan figures are, e.g. `scanned 2 hours ago`.
+    pub scanned: String,
+}
+
+impl Row {
+    /// Fills in the usage scan's figures.
+    fn with_usage(&mut self, bytes: i64, last_modified: i64, scanned_at: i64) {
+        self.size = Some(format::size_of(bytes));
+        self.time = Moment::of_micros(last_modified);
+        let scan = Moment::of_micros(scanned_at);
+        self.scanned = format!("scanned {} ({})", scan.utc, scan.relative);
+    }
+}
+
+/// Adds the latest tenant snapshots to a page of tenant rows.
+async fn add_tenant_usage(db: &crate::db::Db, rows: &mut [Row]) -> Result<(), WebError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let found = catalog::tenants_in(db, &ids).await?;
+    for snapshot in found {
+        if let Some(row) = rows.iter_mut().find(|r| r.id == snapshot.tenant) {
+            row.with_usage(
+                snapshot.bytes,
+                snapshot.last_modified_micros,
+                snapshot.taken_at_micros,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Adds the catalog's per-project figures to a page of project rows.
+async fn add_project_usage(
+    db: &crate::db::Db,
+    tenant: &TenantId,
+    rows: &mut [Row],
+) -> Result<(), WebError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let found = catalog::projects_in(db, tenant.as_str(), &ids).await?;
+    for usage in found {
+        if let Some(row) = rows.iter_mut().find(|r| r.id == usage.project) {
+            row.with_usage(
+                usage.bytes,
+                usage.last_modified_micros,
+                usage.scanned_at_micros,
+            );
+        }
+    }
+    Ok(())
 }
 
 #[derive(Template, WebTemplate)]
@@ -74,10 +131,11 @@ async fn tenants(
     let artifacts = &state.artifacts;
 
     let page = artifacts.list_tenants(search, after.as_ref(), PAGE).await?;
-    let rows = stream::iter(page.items.iter().map(|t| tenant_row(artifacts, t)))
+    let mut rows = stream::iter(page.items.iter().map(|t| tenant_row(artifacts, t)))
         .buffered(CONCURRENCY)
         .try_collect::<Vec<_>>()
         .await?;
+    add_tenant_usage(&state.db, &mut rows).await?;
 
     let base = if search.is_empty() {
         "/tenants".to_owned()
@@ -125,6 +183,9 @@ async fn tenant_row(artifacts: &ArtifactStore, tenant: &TenantId) -> Result<Row,
         id: tenant.to_string(),
         href: links::tenant(tenant),
         children: child_count(projects.items.len(), projects.next.is_some()),
+        size: None,
+        time: Moment::default(),
+        scanned: String::new(),
     })
 }
 
@@ -144,7 +205,7 @@ async fn tenant(
     if page.items.is_empty() && after.is_none() {
         return Err(no_tenant(&tenant));
     }
-    let rows = stream::iter(
+    let mut rows = stream::iter(
         page.items
             .iter()
             .map(|p| project_row(artifacts, &tenant, p)),
@@ -152,6 +213,7 @@ async fn tenant(
     .buffered(CONCURRENCY)
     .try_collect::<Vec<_>>()
     .await?;
+    add_project_usage(&state.db, &tenant, &mut rows).await?;
 
     let next = page.next.as_ref().map(ProjectId::as_str);
     Ok(TenantPage {
@@ -183,14 +245,17 @@ async fn project_row(
         id: project.to_string(),
         href: links::project(tenant, project),
         children: child_count(runs.items.len(), runs.next.is_some()),
+        size: None,
+        time: Moment::default(),
+        scanned: String::new(),
     })
 }
 
 fn child_count(listed: usize, more: bool) -> String {
     if more {
-        format!("{} or more", super::format::count(listed as u64))
+        format!("{} or more", format::count(listed as u64))
     } else {
-        super::format::count(listed as u64)
+        format::count(listed as u64)
     }
 }
 

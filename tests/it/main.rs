@@ -7,4 +7,5 @@ mod support;
 mod audit;
 mod auth;
 mod db;
+mod usage;
 mod web;
