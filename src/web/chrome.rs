@@ -71,6 +71,11 @@ impl Chrome {
         }
     }
 
+    /// Whether the signed-in user may manage accounts (and sees the Users entry).
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == "admin")
+    }
+
     /// Highlights a navigation entry.
     pub fn section(mut self, section: &'static str) -> Self {
         self.section = section;

@@ -59,6 +59,20 @@ async fn signing_in_through_the_form_reaches_the_requested_page_with_the_user_sh
         body.contains("jane") && body.contains("action=\"/logout\""),
         "{body}"
     );
+    assert!(
+        !body.contains("href=\"/users\""),
+        "a viewer is not offered account management"
+    );
+}
+
+#[tokio::test]
+async fn only_admins_are_offered_the_accounts_page_in_the_navigation() {
+    let app = app::spawn(Backend::Local).await;
+
+    let page = get_page(&app, &app.client, "/").await;
+
+    let body = page.text().await.expect("html");
+    assert!(body.contains("href=\"/users\""), "{body}");
 }
 
 #[tokio::test]

@@ -112,8 +112,18 @@ async fn a_real_browser_shows_thumbnails_plays_and_seeks_the_video_and_compares_
         "the local script shows the overlay slider"
     );
 
+    // The remaining pictures show what the usage scan adds: totals, sizes, run order.
+    artifact_console::usage::scan_all(
+        &app.db.db,
+        &app.artifacts,
+        "docs",
+        std::time::Duration::ZERO,
+    )
+    .await
+    .expect("usage scan");
     for (path, name) in [
         ("/", "overview.png"),
+        ("/users", "users.png"),
         ("/tenants", "tenants.png"),
         ("/tenants/acme", "tenant.png"),
         ("/tenants/acme/projects/web-shop", "project.png"),
