@@ -10,7 +10,7 @@ use actix_web::web::{self, Data, Form, Path, ServiceConfig};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::AppState;
@@ -83,16 +83,7 @@ async fn add(
     match created {
         Ok(account) => {
             let flash = info(format!("Created {} ({}).", account.name, account.role));
-            let shown = (account.name.to_string(), secret.expose_secret().to_owned());
-            respond(
-                &req,
-                &admin,
-                &state,
-                StatusCode::OK,
-                Some(flash),
-                Some(shown),
-            )
-            .await
+            show_new_password(&req, &admin, &state, flash, &account.name, &secret).await
         }
         Err(e) => refused(&req, &admin, &state, &e).await,
     }
@@ -150,19 +141,23 @@ async fn reset_password(
                 "New password for {}; its sessions were ended.",
                 account.name
             ));
-            let shown = (account.name.to_string(), secret.expose_secret().to_owned());
-            respond(
-                &req,
-                &admin,
-                &state,
-                StatusCode::OK,
-                Some(flash),
-                Some(shown),
-            )
-            .await
+            show_new_password(&req, &admin, &state, flash, &account.name, &secret).await
         }
         Err(e) => refused(&req, &admin, &state, &e).await,
     }
+}
+
+/// The accounts page with `flash` and, once, the password just generated for `name`.
+async fn show_new_password(
+    req: &HttpRequest,
+    admin: &AdminUser,
+    state: &AppState,
+    flash: Flash,
+    name: &impl std::fmt::Display,
+    secret: &SecretString,
+) -> Result<HttpResponse, WebError> {
+    let shown = (name.to_string(), secret.expose_secret().to_owned());
+    respond(req, admin, state, StatusCode::OK, Some(flash), Some(shown)).await
 }
 
 fn caller(req: &HttpRequest, admin: &AdminUser, state: &AppState) -> Caller {
